@@ -1,0 +1,3 @@
+"""jirasync: two-way sync between Jira Server / Data Center, PagerDuty and HackerOne."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from jirasync.cli import main
+
+main()

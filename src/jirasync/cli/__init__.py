@@ -1,0 +1,19 @@
+"""The `jirasync` command line: one typer app, sub-commands registered by their owners."""
+
+from __future__ import annotations
+
+import typer
+
+from jirasync.cli import sim
+
+app = typer.Typer(
+    name="jirasync",
+    help="Two-way sync between Jira Server / Data Center, PagerDuty and HackerOne.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(sim.app, name="sim")
+
+
+def main() -> None:
+    app()
