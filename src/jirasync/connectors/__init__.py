@@ -1,0 +1,1 @@
+"""Thin async clients, webhook parsing and webhook registration for each remote system."""
