@@ -1,0 +1,1 @@
+"""Rules an admin writes: PagerDuty ⇄ Jira (PagerDuty's schema) and HackerOne escalation."""
