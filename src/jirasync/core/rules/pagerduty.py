@@ -98,7 +98,7 @@ class ActionSet(WireModel):
 
 
 class AutocreateIncident(ActionSet):
-    """"Automatically create PagerDuty incidents from Jira issues" matching `jql`."""
+    """ "Automatically create PagerDuty incidents from Jira issues" matching `jql`."""
 
     jql: str
     on_create: bool = False
@@ -107,7 +107,7 @@ class AutocreateIncident(ActionSet):
 
 
 class AutocreateIssue(ActionSet):
-    """"Create Jira issues from PagerDuty incidents" on these events/priorities/urgency."""
+    """ "Create Jira issues from PagerDuty incidents" on these events/priorities/urgency."""
 
     condition: Condition = Field(default_factory=Condition)
     target_project: Project | None = None
@@ -115,13 +115,13 @@ class AutocreateIssue(ActionSet):
 
 
 class ReactOnIncidentEvent(ActionSet):
-    """"Automatically update Jira issue" of a linked incident on these events."""
+    """ "Automatically update Jira issue" of a linked incident on these events."""
 
     condition: Condition = Field(default_factory=Condition)
 
 
 class ReactOnIssueStatusChange(ActionSet):
-    """"Automatically update PagerDuty incident" when the issue enters one of these statuses.
+    """ "Automatically update PagerDuty incident" when the issue enters one of these statuses.
 
     `jira_status_categories` (ours) matches by status category key (new / indeterminate /
     done), for workflows whose status ids differ between projects.

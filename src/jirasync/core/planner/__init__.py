@@ -1,0 +1,1 @@
+"""Pure planners: event + rules + link state + metadata → Plan."""
