@@ -111,3 +111,19 @@ class IncidentEvent:
     service_id: str | None = None
     note: Note | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReportEvent:
+    """A HackerOne report activity (webhook event name + the activity and report objects)."""
+
+    delivery_id: str | None
+    event: str
+    activity_type: str
+    report_id: str
+    report: Mapping[str, Any]
+    activity: Mapping[str, Any]
+    actor: Actor | None
+    internal: bool
+    message: str
+    program_handle: str | None = None
