@@ -11,7 +11,8 @@ from typing import Any
 
 @dataclass(frozen=True)
 class CreateIssue:
-    """Create the Jira issue of an incident; `marker` goes in a label so a retry finds it."""
+    """Create the Jira issue of an incident or report; `marker` goes in a label so a retry
+    finds the issue instead of creating a second one."""
 
     project_key: str
     issue_type_id: str
@@ -19,9 +20,9 @@ class CreateIssue:
     marker: str
     remote_link_url: str
     remote_link_title: str
-    incident_id: str
+    source_id: str
     rule: str
-    transition_to: str | None = None
+    set_report_reference: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,31 @@ class AddResponders:
     message: str
 
 
+@dataclass(frozen=True)
+class CopyAttachment:
+    """Copy a HackerOne attachment to the issue (once: `source_id` is remembered on the link)."""
+
+    issue_key: str
+    url: str
+    filename: str
+    source_id: str
+
+
+@dataclass(frozen=True)
+class AddReportComment:
+    report_id: str
+    message: str
+    internal: bool = True
+    source_comment_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ChangeReportState:
+    report_id: str
+    state: str
+    message: str
+
+
 Action = (
     CreateIssue
     | CreateIncident
@@ -96,6 +122,9 @@ Action = (
     | UpdateIncident
     | AddNote
     | AddResponders
+    | CopyAttachment
+    | AddReportComment
+    | ChangeReportState
 )
 
 

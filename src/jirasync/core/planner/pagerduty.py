@@ -123,7 +123,7 @@ def _create_issue(event: IncidentEvent, rule: Rule, item: Any, ctx: Context) -> 
         marker=marker_for(event.incident_id),
         remote_link_url=str(incident.get("html_url") or ""),
         remote_link_title=f"PagerDuty #{number}: {title}" if number else f"PagerDuty: {title}",
-        incident_id=event.incident_id,
+        source_id=event.incident_id,
         rule=rule.name,
     )
 
