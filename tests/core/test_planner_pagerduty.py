@@ -27,13 +27,13 @@ from jirasync.core.events import (
 from jirasync.core.links import LinkState
 from jirasync.core.planner.pagerduty import (
     Context,
-    JiraStatus,
     incident_key_for,
     marker_for,
     plan_incident_event,
     plan_issue_event,
 )
 from jirasync.core.rules.pagerduty import Rule
+from jirasync.core.workflow import JiraStatus
 
 SERVICE = "PSVC1"
 ALICE = Actor(Source.PAGERDUTY, id="PUSER1", name="Alice")

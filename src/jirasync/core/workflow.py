@@ -19,6 +19,13 @@ MAX_HOPS = 6
 
 
 @dataclass(frozen=True)
+class JiraStatus:
+    id: str
+    name: str
+    category: str  # status category key: "new" | "indeterminate" | "done"
+
+
+@dataclass(frozen=True)
 class Transition:
     id: str
     name: str

@@ -25,6 +25,7 @@ from jirasync.core.actions import (
 from jirasync.core.events import IncidentEvent, IssueEvent, IssueEventKind
 from jirasync.core.links import LinkState
 from jirasync.core.rules.pagerduty import ActionSet, Condition, Rule
+from jirasync.core.workflow import JiraStatus
 
 # Webhook v3 event types → the event names of PagerDuty's rule schema.
 RULE_EVENT = {
@@ -38,13 +39,6 @@ RULE_EVENT = {
     "incident.trigger_manually": "incident.trigger_manually",
 }
 MARKER_PREFIX = "pagerduty-"
-
-
-@dataclass(frozen=True)
-class JiraStatus:
-    id: str
-    name: str
-    category: str  # "new" | "indeterminate" | "done"
 
 
 @dataclass(frozen=True)
