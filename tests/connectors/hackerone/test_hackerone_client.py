@@ -127,6 +127,7 @@ async def test_internal_and_public_comments(h1: FakeHackerOne, client: HackerOne
     activity = await client.add_comment("200", "I am an internal comment", internal=True)
     assert activity["type"] == "activity-comment" and attribute(activity, "internal") is True
     sent_as_recorded(h1, "add_comment")
+    assert h1.last.headers["content-type"] == "application/json"
 
     await client.add_comment("200", "I am not an internal comment", internal=False)
     sent_as_recorded(h1, "add_public_comment")

@@ -219,6 +219,15 @@ async def test_update_incident_sends_only_the_changes(
     }
     assert pd.last.headers["from"] == "alice@example.com"
 
+    await client.update_incident("PT4KHLK", IncidentUpdate(escalation_policy_id="PEP"))
+    assert pd.body()["incident"]["escalation_policy"] == {
+        "id": "PEP",
+        "type": "escalation_policy_reference",
+    }
+    with pytest.raises(ValueError, match="not both"):
+        both = IncidentUpdate(assignee_ids=["PU1"], escalation_policy_id="PEP")
+        await client.update_incident("PT4KHLK", both)
+
 
 async def test_find_incident_by_key_looks_over_all_dates_on_the_service(
     pd: FakePagerDuty, client: PagerDutyClient

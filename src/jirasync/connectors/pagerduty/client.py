@@ -87,9 +87,12 @@ class IncidentUpdate:
     resolution: str | None = None
     urgency: Literal["high", "low"] | None = None
     assignee_ids: Sequence[str] = field(default=())
+    escalation_policy_id: str | None = None
     escalation_level: int | None = None
 
     def body(self) -> JSON:
+        if self.assignee_ids and self.escalation_policy_id:
+            raise ValueError("an incident takes assignees or an escalation policy, not both")
         incident: JSON = {"type": "incident_reference"}
         for name in ("status", "title", "resolution", "urgency", "escalation_level"):
             value = getattr(self, name)
@@ -99,6 +102,9 @@ class IncidentUpdate:
             incident["priority"] = _ref(self.priority_id, "priority_reference")
         if self.assignee_ids:
             incident["assignments"] = _assignments(self.assignee_ids)
+        if self.escalation_policy_id is not None:
+            ref = _ref(self.escalation_policy_id, "escalation_policy_reference")
+            incident["escalation_policy"] = ref
         return {"incident": incident}
 
 
@@ -153,6 +159,8 @@ class PagerDutyClient(ApiClient):
         incident_key: str | None = None,
         statuses: Sequence[str] = (),
         service_ids: Sequence[str] = (),
+        team_ids: Sequence[str] = (),
+        user_ids: Sequence[str] = (),
         urgencies: Sequence[str] = (),
         since: Timestamp | None = None,
         until: Timestamp | None = None,
@@ -170,6 +178,8 @@ class PagerDutyClient(ApiClient):
             arrays={
                 "statuses": statuses,
                 "service_ids": service_ids,
+                "team_ids": team_ids,
+                "user_ids": user_ids,
                 "urgencies": urgencies,
                 "include": include,
             },
