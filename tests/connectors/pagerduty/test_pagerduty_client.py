@@ -528,6 +528,7 @@ async def test_paging_stops_at_the_offset_cap_with_a_permanent_error(
     assert seen == 10_000 and len(pd.seen) == 100
     assert int(pd.last.url.params["offset"]) + int(pd.last.url.params["limit"]) == 10_000
     assert not caught.value.transient and "10000" in caught.value.message
+    assert str(caught.value).startswith("pagerduty GET /users → stopped: PagerDuty lists stop")
 
 
 async def test_paging_asks_for_a_shorter_last_page_below_the_cap(

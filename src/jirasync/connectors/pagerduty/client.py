@@ -38,6 +38,9 @@ class PagingCapReached(RemoteError):
     def transient(self) -> bool:
         return False
 
+    def __str__(self) -> str:
+        return f"{self.system} {self.method} {self.path} → stopped: {self.message}"
+
 
 @dataclass(frozen=True)
 class NewIncident:
