@@ -446,8 +446,7 @@ async def test_429_that_persists_goes_back_to_the_engine_as_transient(
     assert error.transient and error.retry_after is None and "rate limit" in error.message
 
 
-def test_default_backoff_is_bounded() -> None:
-    client = HackerOneClient(auth=None)
-    retry = client.retry
+def test_default_backoff_is_bounded(h1: FakeHackerOne) -> None:
+    retry = HackerOneClient(auth=None, transport=httpx.MockTransport(h1.handle)).retry
     worst = sum(retry.base_backoff_s * 2**n for n in range(retry.max_attempts - 1))
     assert worst <= retry.max_wait_s and retry.max_attempts >= 3
