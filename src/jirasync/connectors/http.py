@@ -172,7 +172,7 @@ class ApiClient:
         """Seconds to wait before repeating a refused call; None to give up now."""
         if response.status_code not in REFUSED_STATUSES:
             return None
-        wait = retry_after_seconds(response)
+        wait = self.retry_after(response)
         if wait is None:
             wait = self._backoff(attempt)
         return wait if wait <= self.retry.max_wait_s else None
@@ -189,8 +189,12 @@ class ApiClient:
             path,
             response.status_code,
             response.text[:500] or response.reason_phrase,
-            retry_after=retry_after_seconds(response),
+            retry_after=self.retry_after(response),
         )
+
+    def retry_after(self, response: httpx.Response) -> float | None:
+        """Seconds the remote asks us to wait; override where it says so in its own header."""
+        return retry_after_seconds(response)
 
 
 def _describe(exc: httpx.TransportError) -> str:
