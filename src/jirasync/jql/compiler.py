@@ -14,6 +14,7 @@ from jirasync.jql import ast
 from jirasync.jql.context import EvalContext
 from jirasync.jql.errors import JqlError, JqlNeedsRemote
 from jirasync.jql.fields import FieldSpec, Issue, Kind
+from jirasync.jql.history import compile_history
 from jirasync.jql.operands import EMPTY, Atom, resolve
 from jirasync.jql.resolve import resolve_field
 from jirasync.jql.text import analyze, compile_text_query
@@ -66,8 +67,6 @@ def compile_terminal(clause: ast.Terminal, context: EvalContext) -> Predicate:
     spec = resolve_field(clause.field, context)
     operator = clause.operator
     if operator.is_history:
-        from jirasync.jql.history import compile_history
-
         return compile_history(clause, spec, context)
     assert clause.operand is not None  # the parser guarantees it for non-history operators
     atoms = resolve(clause.operand, context)
