@@ -62,6 +62,11 @@ def test_needs_remote(query: str, expected: bool) -> None:
     assert needs_remote(parse(query), PAYLOAD_FIELDS) is expected
 
 
+def test_history_is_local_when_the_changelog_is_in_the_payload() -> None:
+    query = parse("status changed to Done after -1d AND project = OPS")
+    assert needs_remote(query, PAYLOAD_FIELDS | {"changelog"}) is False
+
+
 def test_custom_fields_by_name_need_the_catalogue() -> None:
     from jirasync.jql import FieldInfo
 

@@ -102,7 +102,8 @@ class Function:
     args: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        args = ", ".join(render_string(a) for a in self.args)
+        # Arguments are strings to Jira, so `fn(3)` and `fn("3")` are the same call.
+        args = ", ".join(a if is_number_text(a) else render_string(a) for a in self.args)
         return f"{render_string(self.name)}({args})"
 
 

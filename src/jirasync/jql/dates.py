@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from jirasync.jql.errors import JqlError
 
@@ -14,40 +14,21 @@ _ABSOLUTE = re.compile(
 )
 _PERIOD = re.compile(r"([+-]?)(\d+)([yMwdhm])")
 _RELATIVE = re.compile(r"\s*[+-]?\d+[yMwdhm](?:\s*[+-]?\d+[yMwdhm])*\s*")
-_ISSUE_DATETIME = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}:?\d{2})?"
-)
 
 # Units Jira accepts in relative dates: years, Months, weeks, days, hours, minutes.
 _UNITS = ("y", "M", "w", "d", "h", "m")
 
 
 def parse_issue_datetime(value: str, zone: tzinfo) -> datetime | None:
-    """A date from issue JSON: `2019-06-04T00:15:17.234+0000`, or a bare `2019-06-04` (due)."""
-    match = _ISSUE_DATETIME.fullmatch(value)
-    if match is None:
-        try:
-            return datetime.combine(date.fromisoformat(value), time(), zone)
-        except ValueError:
-            return None
-    year, month, day, hour, minute, second, fraction, offset = match.groups()
-    micro = int((fraction or "0").ljust(6, "0"))
-    moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro)
-    return moment.replace(tzinfo=_offset_zone(offset, zone))
+    """A date from issue JSON: `2019-06-04T00:15:17.234+0000`, or a bare `2019-06-04` (due).
 
-
-def _offset_zone(offset: str | None, zone: tzinfo) -> tzinfo:
-    if offset is None:
-        return zone
-    if offset == "Z":
-        return UTC
-    sign = -1 if offset[0] == "-" else 1
-    digits = offset[1:].replace(":", "")
-    return _fixed(sign * (int(digits[:2]) * 60 + int(digits[2:])))
-
-
-def _fixed(minutes: int) -> tzinfo:
-    return timezone(timedelta(minutes=minutes))
+    Values without an offset (due dates) are read in the context's time zone.
+    """
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
 def parse_date_operand(text: str, now: datetime) -> datetime:

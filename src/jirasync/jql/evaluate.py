@@ -50,13 +50,16 @@ def needs_remote(
 ) -> bool:
     """True when the query cannot be decided from a payload holding `available_fields`.
 
-    History operators, properties, functions that read Jira's data, unknown functions and
-    fields, and fields whose JSON keys are not in `available_fields` all need Jira.
+    History operators (unless `"changelog"` is available), properties, functions that
+    read Jira's data, unknown functions and fields, and fields whose JSON keys are not in
+    `available_fields` all need Jira.
     """
     ctx = context or EvalContext(strict=False)
     available = set(available_fields)
     for clause in _terminals(query.where):
-        if clause.operator.is_history or clause.field.properties:
+        if clause.operator.is_history and "changelog" not in available:
+            return True
+        if clause.field.properties:
             return True
         if any(_remote_function(f) for f in _functions(clause)):
             return True

@@ -7,6 +7,7 @@ unquoted strings too, reserved characters and words are errors with their own me
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -56,12 +57,6 @@ class _Cursor:
 
     text: str
     pos: int = 0
-    line: int = 1
-    line_start: int = 0
-
-    @property
-    def column(self) -> int:
-        return self.pos - self.line_start + 1
 
     def where(self, pos: int) -> tuple[int, int]:
         line = self.text.count("\n", 0, pos) + 1
@@ -72,13 +67,24 @@ class _Cursor:
         return JqlError(message, line, column)
 
     def token(self, kind: str, value: str, start: int) -> Token:
-        line, column = self.where(start)
+        line, column = self.where(start) if self.has_newlines else (1, start + 1)
         return Token(kind, value, start, line, column, end_pos=self.pos)
+
+    @property
+    def has_newlines(self) -> bool:
+        return "\n" in self.text
+
+
+_TWO_CHAR = {spelling: kind for spelling, kind in PUNCTUATION if len(spelling) == 2}
+_ONE_CHAR = {spelling: kind for spelling, kind in PUNCTUATION if len(spelling) == 1}
+# A run of characters that need no special handling inside an unquoted word.
+_PLAIN_RUN = re.compile(r"[^\s\"'=!<>()~,\[\]|&{}*/%+^$#@?;\\\x00-\x1f\x7f-\x9f]+")
 
 
 def tokenize(text: str) -> Iterator[Token]:
     cursor = _Cursor(text)
-    while cursor.pos < len(text):
+    size = len(text)
+    while cursor.pos < size:
         char = text[cursor.pos]
         if char in WHITESPACE:
             cursor.pos += 1
@@ -89,12 +95,17 @@ def tokenize(text: str) -> Iterator[Token]:
 
 
 def _punctuation(cursor: _Cursor) -> Token | None:
-    for spelling, kind in PUNCTUATION:
-        if cursor.text.startswith(spelling, cursor.pos):
-            start = cursor.pos
-            cursor.pos += len(spelling)
-            return cursor.token(kind, spelling, start)
-    return None
+    start = cursor.pos
+    pair = cursor.text[start : start + 2]
+    kind = _TWO_CHAR.get(pair)
+    spelling = pair
+    if kind is None:
+        spelling = pair[:1]
+        kind = _ONE_CHAR.get(spelling)
+        if kind is None:
+            return None
+    cursor.pos += len(spelling)
+    return cursor.token(kind, spelling, start)
 
 
 def _quoted(cursor: _Cursor) -> Token:
@@ -122,6 +133,11 @@ def _word(cursor: _Cursor) -> Token:
     out: list[str] = []
     escaped = False
     while cursor.pos < len(text):
+        run = _PLAIN_RUN.match(text, cursor.pos)
+        if run is not None:
+            out.append(run.group(0))
+            cursor.pos = run.end()
+            continue
         char = text[cursor.pos]
         if char == "\\":
             out.append(_escape(cursor))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from jirasync.jql.context import EvalContext
@@ -106,15 +107,20 @@ def _number(value: Any) -> float | None:
 def priority_rank(name: Any, context: EvalContext, raw: Any) -> int | None:
     """Higher priority ranks higher: `priority > Major` means Critical and Blocker."""
     wanted = str(name).lower()
-    if context.priorities:
-        names = [p.lower() for p in context.priorities]
-        if wanted in names:
-            return -names.index(wanted)
-    for scheme in DEFAULT_PRIORITIES:
-        if wanted in scheme:
-            return -(scheme.index(wanted) + 1)
+    rank = _priority_ranks(tuple(context.priorities)).get(wanted)
+    if rank is not None:
+        return rank
     ident = str(raw.get("id") if isinstance(raw, Mapping) else name)
     return -int(ident) if ident.isdigit() else None
+
+
+@lru_cache(maxsize=64)
+def _priority_ranks(catalogue: tuple[str, ...]) -> dict[str, int]:
+    ranks = {
+        name: -(index + 1) for scheme in DEFAULT_PRIORITIES for index, name in enumerate(scheme)
+    }
+    ranks.update({name.lower(): -index for index, name in enumerate(catalogue)})
+    return ranks
 
 
 _KEY = re.compile(r"([A-Za-z][A-Za-z0-9_]*)-(\d+)")
