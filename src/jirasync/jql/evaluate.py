@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
+from functools import lru_cache
 from typing import Any
 
 from jirasync.jql import ast
@@ -12,17 +13,24 @@ from jirasync.jql.dates import is_boundary_function
 from jirasync.jql.errors import JqlNeedsRemote
 from jirasync.jql.fields import Issue
 from jirasync.jql.operands import LOCAL_FUNCTIONS
+from jirasync.jql.parser import parse
 from jirasync.jql.resolve import resolve_field
 
 _CACHE_SIZE = 256
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _parse_cached(text: str) -> ast.Query:
+    # Queries are immutable, and rules / webhook filters repeat the same text.
+    return parse(text)
+
+
 _compiled: dict[tuple[ast.Query, int], tuple[EvalContext, Predicate]] = {}
 
 
 def compile_matcher(query: ast.Query | str, context: EvalContext | None = None) -> Predicate:
     """The query as a predicate over issue JSON; resolve functions and dates once, reuse it."""
-    from jirasync.jql.parser import parse
-
-    parsed = parse(query) if isinstance(query, str) else query
+    parsed = _parse_cached(query) if isinstance(query, str) else query
     ctx = context or DEFAULT_CONTEXT
     cache_key = (parsed, id(ctx))
     cached = _compiled.get(cache_key)
