@@ -66,6 +66,9 @@ class EvalContext:
     groups: Mapping[str, Sequence[str]] = field(default_factory=dict)
     priorities: Sequence[str] = ()  # names, highest first (GET /priority order)
     versions: Mapping[str, Sequence[str]] = field(default_factory=dict)  # project key → names
+    # status name or id → statusCategory key (new / indeterminate / done), for issue JSON
+    # whose status carries no statusCategory (older servers, trimmed payloads)
+    status_categories: Mapping[str, str] = field(default_factory=dict)
     week_start: int = 6  # 0=Monday … 6=Sunday; Jira's default locale starts weeks on Sunday
     strict: bool = True
 
@@ -98,6 +101,13 @@ class EvalContext:
         if members is None:
             members = [u.name for u in self.users if wanted in (g.lower() for g in u.groups)]
         return frozenset(m.lower() for m in members)
+
+    def category_of(self, status: Mapping[str, Any]) -> str | None:
+        for ident in (status.get("id"), status.get("name")):
+            for known, category in self.status_categories.items():
+                if ident is not None and known.lower() == str(ident).lower():
+                    return category
+        return None
 
 
 DEFAULT_CONTEXT = EvalContext()

@@ -69,6 +69,32 @@ def _status_category(issue: Issue) -> list[Any]:
     return [] if category is None else [category]
 
 
+# Jira's four status categories (GET /rest/api/2/statuscategory): key → (id, name).
+STATUS_CATEGORIES = {
+    "undefined": ("1", "No Category"),
+    "new": ("2", "To Do"),
+    "done": ("3", "Done"),
+    "indeterminate": ("4", "In Progress"),
+}
+
+
+def status_category_field(context: EvalContext) -> FieldSpec:
+    """statusCategory, falling back to the context's status → category map."""
+
+    def read(issue: Issue) -> list[Any]:
+        found = _status_category(issue)
+        status = _fields(issue).get("status")
+        if found or not isinstance(status, Mapping):
+            return found
+        key = context.category_of(status)
+        if key is None or key not in STATUS_CATEGORIES:
+            return []
+        ident, name = STATUS_CATEGORIES[key]
+        return [{"key": key, "id": ident, "name": name}]
+
+    return FieldSpec("statusCategory", Kind.CATEGORY, read, ("status",))
+
+
 def _comment_bodies(issue: Issue) -> list[Any]:
     comment = _fields(issue).get("comment")
     if isinstance(comment, Mapping):
@@ -78,6 +104,16 @@ def _comment_bodies(issue: Issue) -> list[Any]:
 
 def _issue_key(issue: Issue) -> list[Any]:
     return [issue] if issue.get("key") or issue.get("id") else []
+
+
+def _link_types(issue: Issue) -> list[Any]:
+    # Either direction's wording matches: "blocks" and "is blocked by" are both link types.
+    out: list[Any] = []
+    for link in _fields(issue).get("issuelinks") or ():
+        kind = link.get("type") or {}
+        direction = "outward" if "outwardIssue" in link else "inward"
+        out.append({"name": kind.get(direction), "id": kind.get("name")})
+    return out
 
 
 def _parent(issue: Issue) -> list[Any]:
@@ -159,6 +195,9 @@ def _build_system() -> None:
         _register(names, _spec(names[0], Kind.DATE, one(key), (key,)))
     _register(("key", "issuekey", "id", "issue"), _spec("issuekey", Kind.KEY, _issue_key, ()))
     _register(("parent",), _spec("parent", Kind.KEY, _parent, ("parent",)))
+    _register(("attachments",), _spec("attachments", named, many("attachment"), ("attachment",)))
+    _register(("level",), _spec("level", named, one("security"), ("security",)))
+    _register(("issueLinkType",), _spec("issueLinkType", named, _link_types, ("issuelinks",)))
     _register(("votes",), _spec("votes", Kind.NUMBER, _nested_number("votes", "votes"), ("votes",)))
     _register(
         ("watchers",),

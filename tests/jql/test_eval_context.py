@@ -1,0 +1,116 @@
+"""What the context contributes: the clock, status categories, function arity, extra fields."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from jirasync.jql import EvalContext, JqlError, compile_matcher, matches, parse
+
+
+class Clock:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_matches_follows_the_clock_of_a_long_lived_context(issue_factory: Any) -> None:
+    clock = Clock(datetime(2024, 3, 4, 17, 30, tzinfo=UTC))
+    ctx = EvalContext(clock=clock)
+    issue = issue_factory(updated="2024-03-04T17:05:12.345+0000")
+    assert matches("updated >= -1h", issue, ctx) is True
+    clock.now += timedelta(hours=2)
+    assert matches("updated >= -1h", issue, ctx) is False
+
+
+def test_a_compiled_matcher_keeps_its_moment(issue_factory: Any) -> None:
+    clock = Clock(datetime(2024, 3, 4, 17, 30, tzinfo=UTC))
+    predicate = compile_matcher(parse("updated >= -1h"), EvalContext(clock=clock))
+    clock.now += timedelta(hours=2)
+    assert predicate(issue_factory(updated="2024-03-04T17:05:12.345+0000")) is True
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("statusCategory = Done", True),
+        ("statusCategory = done", True),
+        ("statusCategory = 3", True),
+        ('statusCategory = "To Do"', False),
+        ("statusCategory != Done", False),
+    ],
+)
+def test_status_category_from_the_context(query: str, expected: bool, issue_factory: Any) -> None:
+    # Older payloads carry a status without its statusCategory.
+    issue = issue_factory(status={"id": "6", "name": "Closed"})
+    ctx = EvalContext(status_categories={"6": "done", "Open": "new"})
+    assert matches(query, issue, ctx) is expected
+    assert matches("statusCategory is EMPTY", issue) is True  # nothing to go on
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (
+            "assignee = currentUser(x)",
+            "Function 'currentUser' expected '0' arguments but received '1'.",
+        ),
+        ("created < now(1)", "Function 'now' expected '0' arguments but received '1'."),
+        (
+            "assignee in membersOf()",
+            "Function 'membersOf' expected '1' arguments but received '0'.",
+        ),
+        (
+            "created > startOfDay(1, 2)",
+            "Function 'startOfDay' expected '0-1' arguments but received '2'.",
+        ),
+    ],
+)
+def test_function_arity(query: str, message: str, issue_factory: Any) -> None:
+    with pytest.raises(JqlError) as caught:
+        matches(query, issue_factory())
+    assert caught.value.message == message
+
+
+@pytest.mark.parametrize(
+    ("fields", "query", "expected"),
+    [
+        ({"attachment": []}, "attachments is EMPTY", True),
+        ({"attachment": [{"id": "1", "filename": "log.txt"}]}, "attachments is not EMPTY", True),
+        ({"security": {"id": "10000", "name": "Internal"}}, "level = Internal", True),
+        ({"security": None}, "level is EMPTY", True),
+        (
+            {
+                "issuelinks": [
+                    {
+                        "type": {"name": "Blocks", "inward": "is blocked by", "outward": "blocks"},
+                        "inwardIssue": {"key": "OPS-1"},
+                    }
+                ]
+            },
+            'issueLinkType = "is blocked by"',
+            True,
+        ),
+        (
+            {
+                "issuelinks": [
+                    {
+                        "type": {"name": "Blocks", "inward": "is blocked by", "outward": "blocks"},
+                        "outwardIssue": {"key": "OPS-1"},
+                    }
+                ]
+            },
+            'issueLinkType in (blocks, "is blocked by")',
+            True,
+        ),
+        ({"issuelinks": []}, "issueLinkType = Blocks", False),
+        ({"parent": {"id": "10001", "key": "OPS-1"}}, "parent = OPS-1", True),
+        ({}, "parent is EMPTY", True),
+    ],
+)
+def test_more_system_fields(
+    fields: dict[str, Any], query: str, expected: bool, issue_factory: Any
+) -> None:
+    assert matches(query, issue_factory(**fields)) is expected
