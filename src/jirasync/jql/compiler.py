@@ -7,17 +7,18 @@ an issue only reads its JSON and compares.
 from __future__ import annotations
 
 import operator as op
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from jirasync.jql import ast
 from jirasync.jql.context import EvalContext
-from jirasync.jql.errors import JqlError, JqlNeedsRemote
+from jirasync.jql.errors import JqlError
 from jirasync.jql.fields import FieldSpec, Issue, Kind
 from jirasync.jql.history import compile_history
 from jirasync.jql.operands import EMPTY, Atom, resolve
 from jirasync.jql.resolve import resolve_field
 from jirasync.jql.text import analyze, compile_text_query
+from jirasync.jql.validate import check_operand_shape
 from jirasync.jql.values import atom_keys, atom_rank, raw_keys, raw_rank
 
 Predicate = Callable[[Issue], bool]
@@ -78,35 +79,6 @@ def compile_terminal(clause: ast.Terminal, context: EvalContext) -> Predicate:
     if operator in _COMPARISONS:
         return _comparison(clause, spec, atoms, context)
     return _equality(clause, spec, atoms, context)
-
-
-_LIST_OPERATORS = frozenset(
-    {ast.Operator.IN, ast.Operator.NOT_IN, ast.Operator.WAS_IN, ast.Operator.WAS_NOT_IN}
-)
-
-
-def check_operand_shape(clause: ast.Terminal) -> None:
-    """Jira's validation of operator × operand, which its parser leaves to later.
-
-    (`assignee in a`, `assignee = (a, b)`, `status was x from a` parse on the server and
-    are rejected here, as Jira rejects them before searching.)
-    """
-    operator, operand = clause.operator, clause.operand
-    name = operator.value
-    if operator in _LIST_OPERATORS:
-        if not isinstance(operand, ast.ValueList | ast.Function):
-            raise JqlError(f"The operator '{name}' only supports a list of values or a function.")
-    elif isinstance(operand, ast.ValueList):
-        raise JqlError(f"The operator '{name}' does not support the list operand '{operand}'.")
-    if operator in (ast.Operator.IS, ast.Operator.IS_NOT) and not isinstance(operand, ast.Empty):
-        raise JqlError(f"The operator '{name}' only supports the 'EMPTY' operand.")
-    if operator is not ast.Operator.CHANGED:
-        for predicate in clause.predicates:
-            if predicate.kind in (ast.PredicateKind.FROM, ast.PredicateKind.TO):
-                raise JqlError(
-                    f"The history predicate '{predicate.kind.value}' is only supported by the "
-                    "'CHANGED' operator."
-                )
 
 
 def _unsupported(clause: ast.Terminal, spec: FieldSpec) -> JqlError:
@@ -254,10 +226,3 @@ def compile_query(query: ast.Query, context: EvalContext) -> Predicate:
     if query.where is None:
         return lambda issue: True
     return compile_clause(query.where, context)
-
-
-def is_mapping(value: object) -> bool:
-    return isinstance(value, Mapping)
-
-
-__all__ = ["JqlNeedsRemote", "Predicate", "compile_clause", "compile_query"]
