@@ -1,6 +1,8 @@
 """What the context contributes: the clock, status categories, function arity, extra fields."""
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -114,3 +116,46 @@ def test_more_system_fields(
     fields: dict[str, Any], query: str, expected: bool, issue_factory: Any
 ) -> None:
     assert matches(query, issue_factory(**fields)) is expected
+
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "jql" / "jira-ruby"
+
+
+def rest(name: str) -> Any:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def test_context_from_jiras_catalogues(issue_factory: Any) -> None:
+    custom = {
+        "id": "customfield_10010",
+        "name": "Story Points",
+        "custom": True,
+        "clauseNames": ["cf[10010]", "Story Points"],
+        "schema": {
+            "type": "number",
+            "custom": "com.atlassian.jira.plugin.system.customfieldtypes:float",
+            "customId": 10010,
+        },
+    }
+    ctx = EvalContext.from_rest(
+        fields=[*rest("field.json"), custom],
+        priorities=rest("priority.json"),
+        statuses=rest("status.json"),
+        current_user="alice",
+    )
+    assert ctx.priorities == ("Blocker", "Critical", "Major", "Minor", "Trivial")
+    assert ctx.current_user == "alice"
+    issue = issue_factory(
+        status={"id": "5", "name": "Resolved"},
+        priority={"id": "3", "name": "Major"},
+        customfield_10010=8,
+    )
+    assert matches("statusCategory = Done AND priority > Minor", issue, ctx) is True
+    assert matches("priority >= Critical", issue, ctx) is False
+    assert matches('"Story Points" >= 8 AND cf[10010] < 13', issue, ctx) is True
+    assert matches("description ~ primary", issue, ctx) is True
+
+
+def test_users_match_by_display_name(issue_factory: Any) -> None:
+    issue = issue_factory(assignee={"name": "alice", "displayName": "Alice Liddell"})
+    assert matches('assignee = "alice liddell"', issue) is True

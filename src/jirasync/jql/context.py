@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
@@ -71,6 +71,30 @@ class EvalContext:
     status_categories: Mapping[str, str] = field(default_factory=dict)
     week_start: int = 6  # 0=Monday … 6=Sunday; Jira's default locale starts weeks on Sunday
     strict: bool = True
+
+    @classmethod
+    def from_rest(
+        cls,
+        *,
+        fields: Iterable[Mapping[str, Any]] = (),
+        priorities: Iterable[Mapping[str, Any]] = (),
+        statuses: Iterable[Mapping[str, Any]] = (),
+        **options: Any,
+    ) -> EvalContext:
+        """Build a context from Jira's own catalogues: the JSON arrays of `GET /field`,
+        `GET /priority` (highest first, as Jira lists them) and `GET /status`."""
+        categories = {
+            str(s[attr]): str(s["statusCategory"]["key"])
+            for s in statuses
+            if s.get("statusCategory")
+            for attr in ("id", "name")
+        }
+        return cls(
+            fields=tuple(FieldInfo.from_json(f) for f in fields),
+            priorities=tuple(str(p["name"]) for p in priorities),
+            status_categories=categories,
+            **options,
+        )
 
     def now(self) -> datetime:
         moment = self.clock()

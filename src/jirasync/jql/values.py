@@ -20,7 +20,8 @@ from jirasync.jql.operands import Atom
 
 _IDENTITY_KEYS: dict[Kind, tuple[str, ...]] = {
     Kind.NAMED: ("name", "key", "value", "id"),
-    Kind.USER: ("name", "key", "emailAddress"),
+    # Jira Server also accepts a user's full name where it identifies one user.
+    Kind.USER: ("name", "key", "emailAddress", "displayName"),
     Kind.CATEGORY: ("key", "name", "id"),
     Kind.PRIORITY: ("name", "id"),
     Kind.RESOLUTION: ("name", "id"),
