@@ -6,6 +6,7 @@ the field's values as a list (empty list = EMPTY) from `GET /rest/api/2/issue/{k
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum, auto
@@ -209,7 +210,7 @@ def _build_system() -> None:
 _build_system()
 
 # Custom field types (schema "custom") that are searched as free text.
-_TEXT_CUSTOM = ("textfield", "textarea", "readonlyfield", "url")
+_TEXT_CUSTOM = ("textfield", "textarea", "readonlyfield")
 
 
 def system_field(name: str) -> FieldSpec | None:
@@ -231,12 +232,40 @@ def custom_field(info: FieldInfo) -> FieldSpec:
     kind = _custom_kind(info)
     multi = info.schema_type == "array"
     reader = many(info.id) if multi else one(info.id)
+    if _custom_type(info) == "gh-sprint":
+        reader = _sprints(reader)
     return FieldSpec(info.name, kind, reader, (info.id,), info.name)
+
+
+def _custom_type(info: FieldInfo) -> str:
+    return (info.custom or "").rsplit(":", 1)[-1]
+
+
+# Jira Software on Server serialises sprints as `…Sprint@1a2b[id=3,rapidViewId=1,state=ACTIVE,
+# name=Sprint 3,…]`; newer versions send objects. Either way `sprint = 3` / `= "Sprint 3"`.
+_SPRINT_PART = re.compile(r"[\[,](id|name|state)=([^,\]]*)")
+
+
+def _sprints(read: Reader) -> Reader:
+    def sprints(issue: Issue) -> list[Any]:
+        return [_sprint(v) for v in read(issue)]
+
+    return sprints
+
+
+def _sprint(value: Any) -> Any:
+    if isinstance(value, str):
+        return dict(_SPRINT_PART.findall(value)) or value
+    return value
 
 
 def _custom_kind(info: FieldInfo) -> Kind:
     item = info.items if info.schema_type == "array" else info.schema_type
-    custom = (info.custom or "").rsplit(":", 1)[-1]
+    custom = _custom_type(info)
+    if custom == "gh-epic-link":
+        return Kind.KEY
+    if custom == "gh-sprint":
+        return Kind.NAMED
     if item == "string":
         return Kind.TEXT if custom in _TEXT_CUSTOM else Kind.LABEL
     return {
@@ -247,15 +276,3 @@ def _custom_kind(info: FieldInfo) -> Kind:
         "version": Kind.VERSION,
         "priority": Kind.PRIORITY,
     }.get(item or "", Kind.NAMED)
-
-
-def field_from_payload(name: str, issue: Issue) -> FieldSpec | None:
-    """A field the catalogue does not know but the JSON carries (`customfield_10010`)."""
-    value = _fields(issue).get(name)
-    if value is None:
-        return None
-    sample = value[0] if isinstance(value, list) and value else value
-    kind = Kind.NUMBER if isinstance(sample, int | float) else Kind.NAMED
-    if isinstance(sample, str):
-        kind = Kind.TEXT
-    return FieldSpec(name, kind, many(name), (name,))
