@@ -33,23 +33,25 @@ class _JqlLexer(Lexer):
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
     grammar = files("jirasync.jql").joinpath("jql.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", lexer=_JqlLexer, maybe_placeholders=False)
+    # The transformer runs on each reduction, so no intermediate parse tree is built.
+    return Lark(
+        grammar, parser="lalr", lexer=_JqlLexer, maybe_placeholders=False, transformer=_ToAst()
+    )
 
 
 def parse(text: str) -> ast.Query:
     """Parse JQL as Jira Server does; raise JqlError with Jira's message and position."""
     try:
-        tree = _lark().parse(text)
+        query = _lark().parse(text)
     except UnexpectedToken as error:
         raise _syntax_error(error, text) from None
     except UnexpectedInput as error:  # pragma: no cover - the lexer raises JqlError itself
         raise JqlError(str(error)) from None
-    try:
-        query: ast.Query = _ToAst().transform(tree)
     except VisitError as error:
         if isinstance(error.orig_exc, JqlError):
             raise error.orig_exc from None
         raise
+    assert isinstance(query, ast.Query)  # the transformer's `start` builds it
     return query
 
 
