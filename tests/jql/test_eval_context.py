@@ -140,6 +140,7 @@ def test_context_from_jiras_catalogues(issue_factory: Any) -> None:
     ctx = EvalContext.from_rest(
         fields=[*rest("field.json"), custom],
         priorities=rest("priority.json"),
+        resolutions=rest("resolution.json"),
         statuses=rest("status.json"),
         current_user="alice",
     )
@@ -154,6 +155,26 @@ def test_context_from_jiras_catalogues(issue_factory: Any) -> None:
     assert matches("priority >= Critical", issue, ctx) is False
     assert matches('"Story Points" >= 8 AND cf[10010] < 13', issue, ctx) is True
     assert matches("description ~ primary", issue, ctx) is True
+    designed = issue_factory(resolution={"id": "3", "name": "Works as designed"})
+    assert matches("resolution > Fixed", designed, ctx) is True
+    assert matches('resolution <= "works as designed"', designed, ctx) is True
+    assert matches("resolution < Fixed", designed, ctx) is False
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("resolution > Fixed", True),  # default order: Fixed, Won't Fix, Duplicate, …
+        ("resolution < Incomplete", True),
+        ("resolution >= Incomplete", False),
+        ("resolution < 3", False),  # ids compare directly
+    ],
+)
+def test_resolution_order_without_a_catalogue(
+    query: str, expected: bool, issue_factory: Any
+) -> None:
+    issue = issue_factory(resolution={"id": "3", "name": "Duplicate"})
+    assert matches(query, issue) is expected
 
 
 def test_users_match_by_display_name(issue_factory: Any) -> None:

@@ -19,7 +19,7 @@ MATRIX = [
     ("project", "OPS", "DEV", (T, F, T, F, F, T, E, E, E, E)),
     ("status", '"In Progress"', "Open", (T, F, T, F, F, T, E, E, E, E)),
     ("statusCategory", "indeterminate", "done", (T, F, T, F, F, T, E, E, E, E)),
-    ("resolution", "Unresolved", None, (T, F, T, F, T, F, F, F, E, E)),
+    ("resolution", "Unresolved", None, (T, F, T, F, T, F, E, E, E, E)),
     ("priority", "Critical", "Minor", (T, F, T, F, F, T, F, F, E, E)),
     ("assignee", "alice", "bob", (T, F, T, F, F, T, E, E, E, E)),
     ("labels", "pagerduty", "other", (T, F, T, F, F, T, E, E, E, E)),

@@ -65,6 +65,7 @@ class EvalContext:
     users: Sequence[UserInfo] = ()
     groups: Mapping[str, Sequence[str]] = field(default_factory=dict)
     priorities: Sequence[str] = ()  # names, highest first (GET /priority order)
+    resolutions: Sequence[str] = ()  # names in GET /resolution order
     versions: Mapping[str, Sequence[str]] = field(default_factory=dict)  # project key → names
     # status name or id → statusCategory key (new / indeterminate / done), for issue JSON
     # whose status carries no statusCategory (older servers, trimmed payloads)
@@ -78,11 +79,12 @@ class EvalContext:
         *,
         fields: Iterable[Mapping[str, Any]] = (),
         priorities: Iterable[Mapping[str, Any]] = (),
+        resolutions: Iterable[Mapping[str, Any]] = (),
         statuses: Iterable[Mapping[str, Any]] = (),
         **options: Any,
     ) -> EvalContext:
         """Build a context from Jira's own catalogues: the JSON arrays of `GET /field`,
-        `GET /priority` (highest first, as Jira lists them) and `GET /status`."""
+        `GET /priority` (highest first, as Jira lists them), `GET /resolution`, `GET /status`."""
         categories = {
             str(s[attr]): str(s["statusCategory"]["key"])
             for s in statuses
@@ -92,6 +94,7 @@ class EvalContext:
         return cls(
             fields=tuple(FieldInfo.from_json(f) for f in fields),
             priorities=tuple(str(p["name"]) for p in priorities),
+            resolutions=tuple(str(r["name"]) for r in resolutions),
             status_categories=categories,
             **options,
         )
