@@ -187,7 +187,7 @@ def _histories(issue: Issue) -> list[Mapping[str, Any]]:
 
 
 def _changes(issue: Issue, spec: FieldSpec, context: EvalContext) -> Iterator[Change]:
-    wanted = {spec.history_name.lower(), *(k.lower() for k in spec.json_keys)}
+    wanted = _changelog_names(spec, context)
     for history in _histories(issue):
         at = parse_issue_datetime(str(history.get("created", "")), context.time_zone)
         author = frozenset(raw_keys(Kind.USER, history.get("author") or {}))
@@ -197,6 +197,15 @@ def _changes(issue: Issue, spec: FieldSpec, context: EvalContext) -> Iterator[Ch
                 before = _item_keys(item, "from", "fromString")
                 after = _item_keys(item, "to", "toString")
                 yield Change(at, author, before, after)
+
+
+def _changelog_names(spec: FieldSpec, context: EvalContext) -> set[str]:
+    # Server changelogs name fields in the UI language ("Статус"); the catalogue knows them.
+    names = {spec.history_name.lower(), *(k.lower() for k in spec.json_keys)}
+    for info in context.fields:
+        if info.id.lower() in names:
+            names.add(info.name.lower())
+    return names
 
 
 def _item_keys(item: Mapping[str, Any], raw: str, text: str) -> _Keys:
