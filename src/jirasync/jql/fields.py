@@ -42,8 +42,16 @@ class FieldSpec:
 
 
 def _fields(issue: Issue) -> Mapping[str, Any]:
-    fields = issue.get("fields")
-    return fields if isinstance(fields, Mapping) else {}
+    return as_mapping(issue.get("fields"))
+
+
+# Issue JSON is untrusted (webhooks): a value of the wrong shape counts as absent.
+def as_mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def one(key: str) -> Reader:
@@ -65,9 +73,8 @@ def many(key: str) -> Reader:
 
 
 def _status_category(issue: Issue) -> list[Any]:
-    status = _fields(issue).get("status")
-    category = status.get("statusCategory") if isinstance(status, Mapping) else None
-    return [] if category is None else [category]
+    category = as_mapping(_fields(issue).get("status")).get("statusCategory")
+    return [category] if isinstance(category, Mapping) else []
 
 
 # Jira's four status categories (GET /rest/api/2/statuscategory): key → (id, name).
@@ -97,10 +104,9 @@ def status_category_field(context: EvalContext) -> FieldSpec:
 
 
 def _comment_bodies(issue: Issue) -> list[Any]:
-    comment = _fields(issue).get("comment")
-    if isinstance(comment, Mapping):
-        return [c.get("body") for c in comment.get("comments", ()) if c.get("body")]
-    return []
+    comments = as_list(as_mapping(_fields(issue).get("comment")).get("comments"))
+    bodies = (as_mapping(c).get("body") for c in comments)
+    return [b for b in bodies if isinstance(b, str) and b]
 
 
 def _issue_key(issue: Issue) -> list[Any]:
@@ -110,8 +116,8 @@ def _issue_key(issue: Issue) -> list[Any]:
 def _link_types(issue: Issue) -> list[Any]:
     # Either direction's wording matches: "blocks" and "is blocked by" are both link types.
     out: list[Any] = []
-    for link in _fields(issue).get("issuelinks") or ():
-        kind = link.get("type") or {}
+    for link in map(as_mapping, as_list(_fields(issue).get("issuelinks"))):
+        kind = as_mapping(link.get("type"))
         direction = "outward" if "outwardIssue" in link else "inward"
         out.append({"name": kind.get(direction), "id": kind.get("name")})
     return out
@@ -124,8 +130,7 @@ def _parent(issue: Issue) -> list[Any]:
 
 def _nested_number(key: str, inner: str) -> Reader:
     def read(issue: Issue) -> list[Any]:
-        value = _fields(issue).get(key)
-        number = value.get(inner) if isinstance(value, Mapping) else None
+        number = as_mapping(_fields(issue).get(key)).get(inner)
         return [] if number is None else [number]
 
     return read
