@@ -1,0 +1,87 @@
+"""Fixtures: a Jira simulator on a real socket (reset before each test) and a webhook receiver."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from jirasync.serving import ServerThread
+from jirasync.sim.common import SimConfig
+from jirasync.sim.jira import create_app
+
+
+class Receiver:
+    """Records every webhook POSTed to it; answers `status` (200 by default)."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.status = 200
+        self.lock = threading.Lock()
+        self.url = ""
+
+    def app(self) -> Starlette:
+        async def hook(request: Request) -> Response:
+            raw = await request.body()
+            with self.lock:
+                self.calls.append(
+                    {
+                        "path": request.url.path,
+                        "query": dict(request.query_params),
+                        "headers": dict(request.headers),
+                        "raw": raw,
+                        "body": json.loads(raw) if raw else None,
+                    }
+                )
+            return Response(status_code=self.status)
+
+        return Starlette(routes=[Route("/{path:path}", hook, methods=["POST"])])
+
+    def events(self) -> list[str]:
+        return [c["body"]["webhookEvent"] for c in self.calls if c["body"]]
+
+
+@pytest.fixture(scope="session")
+def jira_server() -> Iterator[ServerThread]:
+    with ServerThread(lambda url: create_app(SimConfig(base_url=url))) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def receiver_server() -> Iterator[tuple[ServerThread, Receiver]]:
+    receiver = Receiver()
+    with ServerThread(lambda url: receiver.app()) as server:
+        receiver.url = server.url
+        yield server, receiver
+
+
+@pytest.fixture
+def jira(jira_server: ServerThread) -> Iterator[httpx.Client]:
+    """An admin client on a freshly reset simulator."""
+    with httpx.Client(base_url=jira_server.url, auth=("admin", "admin"), timeout=10) as client:
+        client.post("/_sim/reset").raise_for_status()
+        yield client
+
+
+@pytest.fixture
+def receiver(receiver_server: tuple[ServerThread, Receiver]) -> Receiver:
+    _, receiver = receiver_server
+    receiver.calls.clear()
+    receiver.status = 200
+    return receiver
+
+
+def as_user(client: httpx.Client, name: str) -> httpx.Client:
+    return httpx.Client(base_url=str(client.base_url), auth=(name, name), timeout=10)
+
+
+def drain(client: httpx.Client) -> None:
+    client.post("/_sim/webhooks/drain", params={"timeout": 5}).raise_for_status()
