@@ -79,9 +79,16 @@ def receiver(receiver_server: tuple[ServerThread, Receiver]) -> Receiver:
     return receiver
 
 
-def as_user(client: httpx.Client, name: str) -> httpx.Client:
-    return httpx.Client(base_url=str(client.base_url), auth=(name, name), timeout=10)
+@pytest.fixture
+def login(jira: httpx.Client) -> Iterator[Any]:
+    """`login("bob")` → a client authenticated as bob (default seed: password = name)."""
+    opened: list[httpx.Client] = []
 
+    def make(name: str) -> httpx.Client:
+        client = httpx.Client(base_url=str(jira.base_url), auth=(name, name), timeout=10)
+        opened.append(client)
+        return client
 
-def drain(client: httpx.Client) -> None:
-    client.post("/_sim/webhooks/drain", params={"timeout": 5}).raise_for_status()
+    yield make
+    for client in opened:
+        client.close()

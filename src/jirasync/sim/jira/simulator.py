@@ -54,6 +54,8 @@ class JiraSimulator(Simulator):
 
     # -- Simulator API --------------------------------------------------------------------
     def reset(self) -> None:
+        """Back to the seed the simulator was started with (not one loaded later)."""
+        self.seed = _with_options(self.config.seed or default_seed(), self.config.options)
         self._install(build_state(self.seed))
 
     def load_seed(self, seed: dict[str, Any]) -> None:
