@@ -92,3 +92,37 @@ def login(jira: httpx.Client) -> Iterator[Any]:
     yield make
     for client in opened:
         client.close()
+
+
+def _shape_diff(fixture: Any, produced: Any, allowed: set[str], path: str = "$") -> list[str]:
+    """Differences in keys and value types (null matches anything; customfield_* skipped)."""
+    if fixture is None or produced is None:
+        return []
+    if isinstance(fixture, dict) and isinstance(produced, dict):
+        out = []
+        for key in sorted(set(fixture) | set(produced)):
+            if key.startswith("customfield_") or key in allowed:
+                continue
+            if key not in produced:
+                out.append(f"{path}.{key} missing")
+            elif key not in fixture:
+                out.append(f"{path}.{key} extra")
+            else:
+                out.extend(_shape_diff(fixture[key], produced[key], allowed, f"{path}.{key}"))
+        return out
+    if isinstance(fixture, list) and isinstance(produced, list):
+        if fixture and produced:
+            return _shape_diff(fixture[0], produced[0], allowed, path + "[]")
+        return []
+    numbers = (int, float)
+    if isinstance(fixture, bool) != isinstance(produced, bool) or (
+        type(fixture) is not type(produced)
+        and not (isinstance(fixture, numbers) and isinstance(produced, numbers))
+    ):
+        return [f"{path}: {type(fixture).__name__} vs {type(produced).__name__}"]
+    return []
+
+
+@pytest.fixture
+def shape_diff() -> Any:
+    return _shape_diff

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import yaml
-
-from typing import Any
 
 from jirasync.sim.jira.seed import default_seed
 

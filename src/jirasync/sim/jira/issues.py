@@ -381,11 +381,10 @@ def _required_message(state: State, field_id: str) -> str:
 
 
 def _edit_event_type(items: list[ChangeItem], comments: list[Comment]) -> str:
-    if not items:
-        return "issue_commented"
-    if all(i.field_id == "assignee" for i in items):
-        return "issue_assigned"
-    return "issue_updated"
+    """An edit fires issue_updated (even for an assignee-only edit, as captured from Server);
+    only the assignee resource fires issue_assigned."""
+    del comments
+    return "issue_updated" if items else "issue_commented"
 
 
 def _get(issue: Issue, field_id: str) -> Any:

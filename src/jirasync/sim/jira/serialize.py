@@ -213,11 +213,17 @@ class Serializer:
             "id": priority.id,
         }
 
+    def priority_ref(self, priority: Priority) -> dict[str, Any]:
+        """The short priority bean issues carry (no colour, no description)."""
+        bean = self.priority(priority)
+        return {k: bean[k] for k in ("self", "iconUrl", "name", "id")}
+
     def resolution(self, resolution: Resolution) -> dict[str, Any]:
         return {
             "self": f"{self.api}/resolution/{resolution.id}",
             "id": resolution.id,
             "description": resolution.description,
+            "iconUrl": "",
             "name": resolution.name,
         }
 
@@ -253,7 +259,10 @@ class Serializer:
             "issueTypes": [self.issue_type(self.state.issue_types[t]) for t in project.issue_types],
             "assigneeType": "UNASSIGNED",
             "versions": [],
-            "roles": {},
+            "roles": {
+                role: f"{self.api}/project/{project.key}/role/{10000 + n}"
+                for n, role in enumerate(("Administrators", "Developers", "Users"))
+            },
             "projectKeys": [project.key],
         }
         del expand  # issue types are always small enough to include
@@ -382,11 +391,13 @@ class Serializer:
         if name == "status":
             return self.status(state.statuses[issue.status])
         if name == "priority":
-            return self.priority(state.priorities[issue.priority]) if issue.priority else None
+            return self.priority_ref(state.priorities[issue.priority]) if issue.priority else None
         if name == "resolution":
-            return (
-                self.resolution(state.resolutions[issue.resolution]) if issue.resolution else None
-            )
+            if issue.resolution is None:
+                return None
+            bean = self.resolution(state.resolutions[issue.resolution])
+            del bean["iconUrl"]  # issues carry the resolution without an icon
+            return bean
         if name in ("assignee", "reporter", "creator"):
             return self.user_named(getattr(issue, name))
         if name == "comment":
@@ -497,7 +508,7 @@ class Serializer:
 
     def attachment(self, issue: Issue, attachment: Attachment) -> dict[str, Any]:
         del issue
-        return {
+        bean = {
             "self": f"{self.api}/attachment/{attachment.id}",
             "id": attachment.id,
             "filename": attachment.filename,
@@ -505,9 +516,15 @@ class Serializer:
             "created": jira_time(attachment.created),
             "size": len(attachment.content),
             "mimeType": attachment.mime_type,
+            "properties": {},
             "content": f"{self.base}/secure/attachment/{attachment.id}/"
             + quote(attachment.filename),
         }
+        if attachment.mime_type.startswith("image/"):
+            bean["thumbnail"] = (
+                f"{self.base}/secure/thumbnail/{attachment.id}/_thumb_{attachment.id}.png"
+            )
+        return bean
 
     def transition(
         self, transition: Transition, with_fields: bool, field_meta: dict[str, Any]

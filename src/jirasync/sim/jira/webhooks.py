@@ -48,6 +48,7 @@ class WebhookDispatcher:
                     continue
                 if issue_json is None:
                     issue_json = serializer.issue(event.issue)
+                    issue_json.pop("expand")  # webhook issues carry no expand key
                 if not self._filter_matches(state, serializer, hook, issue_json, event.user):
                     continue
                 self._send(state, serializer, hook, event, issue_json)

@@ -148,7 +148,7 @@ async def delete_property(call: Call) -> Response:
 # -- watchers -----------------------------------------------------------------------------------
 async def list_watchers(call: Call) -> Response:
     issue = call.issue()
-    watchers = [call.ser.user_named(w) for w in issue.watchers]
+    watchers = [_short_user(call, w) for w in issue.watchers]
     return json_response(
         {
             "self": f"{call.ser.api}/issue/{issue.key}/watchers",
@@ -157,6 +157,14 @@ async def list_watchers(call: Call) -> Response:
             "watchers": watchers,
         }
     )
+
+
+def _short_user(call: Call, name: str) -> dict[str, Any] | None:
+    """Watcher lists carry a short user bean (no e-mail, no avatars)."""
+    bean = call.ser.user_named(name)
+    if bean is None:
+        return None
+    return {k: bean[k] for k in ("self", "name", "key", "displayName", "active")}
 
 
 async def add_watcher(call: Call) -> Response:

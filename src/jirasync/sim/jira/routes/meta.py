@@ -49,7 +49,7 @@ async def fields(call: Call) -> Response:
 
 async def projects(call: Call) -> Response:
     visible = permissions.visible_projects(call.state, call.user)
-    return json_response([call.ser.project(p, set()) for p in visible])
+    return json_response([call.ser.project_ref(p) for p in visible])
 
 
 def visible_project(call: Call, ref: str) -> Project:
