@@ -57,7 +57,7 @@ async def create_or_update_link(call: Call) -> Response:
         return json_response(call.ser.remote_link(issue, existing))
     link = RemoteLink(int(call.state.next_id()), global_id, body)
     issue.remote_links.append(link)
-    return json_response(call.ser.remote_link(issue, link), 201)
+    return json_response(call.ser.remote_link(issue, link))
 
 
 def _link(call: Call, issue: Issue) -> RemoteLink:
