@@ -158,3 +158,33 @@ def test_secret_rejected_before_dc10(jira: httpx.Client) -> None:
         json={"name": "x", "url": "https://example.invalid", "events": [], "secret": "s"},
     )
     assert response.status_code == 400
+
+
+def test_jql_filter_is_respected(jira: httpx.Client, receiver: Any) -> None:
+    register(
+        jira,
+        receiver.url + "/hook",
+        events=["jira:issue_created", "jira:issue_updated", "comment_created"],
+        filters={"issue-related-events-section": "project = SUP AND issuetype = Bug"},
+    )
+    create(jira, "OPS")
+    create(jira, "SUP")  # a Task
+    bug = jira.post(
+        "/rest/api/2/issue",
+        json={"fields": {"project": {"key": "SUP"}, "issuetype": {"name": "Bug"}, "summary": "b"}},
+    ).json()["key"]
+    jira.post("/rest/api/2/issue/OPS-1/comment", json={"body": "not sent"})
+    jira.post(f"/rest/api/2/issue/{bug}/comment", json={"body": "sent"})
+    drain(jira)
+    assert receiver.events() == ["jira:issue_created", "jira:issue_updated", "comment_created"]
+    assert receiver.calls[0]["body"]["issue"]["key"] == bug
+
+
+def test_webhook_with_invalid_jql_is_rejected(jira: httpx.Client) -> None:
+    response = jira.post(
+        "/rest/webhooks/1.0/webhook",
+        json={"name": "x", "url": "https://example.invalid", "events": [],
+              "filters": {"issue-related-events-section": "project = = OPS"}},
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert response.json()["errorMessages"][0].startswith("Error in the JQL Query:")

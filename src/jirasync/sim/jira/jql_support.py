@@ -1,110 +1,156 @@
-"""The bridge to `jirasync.jql`: parse once, evaluate against issue JSON, sort.
-
-Kept in one place so search and webhook filters use the same context (current user, now,
-field catalogue, users, groups).
-"""
+"""The bridge to `jirasync.jql` for search and webhook filters: parse, validate values against
+the simulator's catalogues (Jira's "The value 'X' does not exist for the field 'y'."),
+evaluate over issue JSON and sort by ORDER BY (default: newest issue first)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from jirasync import jql
+from jirasync.jql import ast
 from jirasync.sim.jira.errors import JiraError
 from jirasync.sim.jira.model import State
 
-try:  # the JQL package lands on its own branch; without it only the empty query works
-    import importlib
+# Fields whose values Jira validates against its catalogues, with the names it accepts.
+CATALOGUE_FIELDS: dict[str, Callable[[State], set[str]]] = {
+    "project": lambda s: (
+        {p.key.lower() for p in s.projects.values()}
+        | {p.name.lower() for p in s.projects.values()}
+        | {p.id for p in s.projects.values()}
+    ),
+    "status": lambda s: {x.name.lower() for x in s.statuses.values()} | set(s.statuses),
+    "priority": lambda s: {x.name.lower() for x in s.priorities.values()} | set(s.priorities),
+    "issuetype": lambda s: {x.name.lower() for x in s.issue_types.values()} | set(s.issue_types),
+    "type": lambda s: {x.name.lower() for x in s.issue_types.values()} | set(s.issue_types),
+    "resolution": lambda s: (
+        {x.name.lower() for x in s.resolutions.values()} | set(s.resolutions) | {"unresolved"}
+    ),
+    "assignee": lambda s: _user_names(s),
+    "reporter": lambda s: _user_names(s),
+}
 
-    _jql: Any = importlib.import_module("jirasync.jql")
-except ImportError:  # pragma: no cover - only before the jql branch is merged
-    _jql = None
+
+def _user_names(state: State) -> set[str]:
+    names: set[str] = set()
+    for user in state.users.values():
+        names.update({user.name.lower(), user.key.lower(), user.email.lower()})
+    return names
 
 
-def available() -> bool:
-    return _jql is not None
+class QueryError(JiraError):
+    """A JQL error; `validation` is True for unknown values (a warning with validateQuery=false)."""
+
+    def __init__(self, message: str, validation: bool) -> None:
+        super().__init__(400, [message])
+        self.validation = validation
+
+
+@dataclass(frozen=True)
+class Search:
+    query: ast.Query
+    warnings: tuple[str, ...]
+    matcher: Callable[[dict[str, Any]], bool] | None
 
 
 @lru_cache(maxsize=512)
-def parse(text: str) -> Any:
-    if _jql is None:
-        if text.strip():
-            raise JiraError(400, ["JQL is not available in this build of the simulator."])
-        return None
+def parse(text: str) -> ast.Query:
     try:
-        return _jql.parse(text)
-    except _jql.JqlError as exc:
-        raise _error(exc) from None
+        return jql.parse(text)
+    except jql.JqlError as exc:
+        raise QueryError(str(exc), validation=False) from None
 
 
-def _error(exc: Exception) -> JiraError:
-    """Syntax errors carry a line/column; validation errors (unknown values) do not."""
-    error = JiraError(400, [str(exc)])
-    error.validation = getattr(exc, "line", None) is None  # type: ignore[attr-defined]
-    return error
-
-
-def is_validation_error(exc: JiraError) -> bool:
-    return bool(getattr(exc, "validation", False))
-
-
-def context(state: State, serializer_fields: list[dict[str, Any]], user: str | None) -> Any:
-    if _jql is None:
-        return None
-    factory = getattr(_jql, "Context", None) or getattr(_jql, "EvaluationContext", None)
-    if factory is None:
-        return None
+def context(state: State, fields: list[dict[str, Any]], user: str | None) -> jql.EvalContext:
     users = [
-        {"name": u.name, "key": u.key, "displayName": u.display_name,
-         "emailAddress": u.email, "groups": sorted(u.groups)}
+        jql.UserInfo(u.name, u.key, u.email, u.display_name, tuple(sorted(u.groups)))
         for u in state.users.values()
-    ]  # fmt: skip
-    groups = {
-        g: sorted(u.name for u in state.users.values() if g in u.groups) for g in state.groups
-    }
-    return _build_context(factory, user, serializer_fields, users, groups)
+    ]
+    groups = {g: [u.name for u in state.users.values() if g in u.groups] for g in state.groups}
+    return jql.EvalContext(
+        current_user=user,
+        fields=[jql.FieldInfo.from_json(f) for f in fields],
+        users=users,
+        groups=groups,
+        priorities=[p.name for p in state.priorities.values()],
+        strict=True,
+    )
 
 
-def _build_context(
-    factory: Any,
-    user: str | None,
-    fields: list[dict[str, Any]],
-    users: list[dict[str, Any]],
-    groups: dict[str, list[str]],
-) -> Any:
-    kwargs = {
-        "current_user": user,
-        "now": datetime.now(UTC),
-        "fields": fields,
-        "users": users,
-        "groups": groups,
-    }
+def prepare(state: State, text: str, ctx: jql.EvalContext, validate: bool) -> Search:
+    """Parse and check `text`; with `validate` False unknown values become warnings."""
+    query = parse(text)
+    problems = list(unknown_values(state, query))
+    if problems and validate:
+        raise QueryError(problems[0], validation=True)
+    if query.where is None:
+        return Search(query, tuple(problems), None)
     try:
-        return factory(**kwargs)
-    except TypeError:
-        return None
+        matcher = jql.compile_matcher(query, ctx)
+    except jql.JqlError as exc:
+        raise QueryError(str(exc), validation=exc.line is None) from None
+    return Search(query, tuple(problems), matcher)
 
 
-def matches(query: Any, issue_json: dict[str, Any], ctx: Any) -> bool:
-    if query is None or _jql is None:
+def unknown_values(state: State, query: ast.Query) -> Iterator[str]:
+    for terminal in _terminals(query.where):
+        name = terminal.field.name.lower()
+        known = CATALOGUE_FIELDS.get(name)
+        if known is None or terminal.field.custom_id is not None:
+            continue
+        values = known(state)
+        for text in _texts(terminal.operand):
+            if text.lower() not in values:
+                yield f"The value '{text}' does not exist for the field '{terminal.field.name}'."
+
+
+def _terminals(clause: Any) -> Iterator[ast.Terminal]:
+    if clause is None:
+        return
+    if isinstance(clause, ast.Terminal):
+        yield clause
+    elif isinstance(clause, ast.Not):
+        yield from _terminals(clause.clause)
+    else:
+        for child in clause.clauses:
+            yield from _terminals(child)
+
+
+def _texts(operand: Any) -> Iterator[str]:
+    if isinstance(operand, ast.Text):
+        yield operand.value
+    elif isinstance(operand, ast.Number):
+        yield str(operand.value)
+    elif isinstance(operand, ast.ValueList):
+        for item in operand.items:
+            yield from _texts(item)
+
+
+def run(search: Search, issue_json: dict[str, Any]) -> bool:
+    if search.matcher is None:
         return True
     try:
-        return bool(_jql.matches(query, issue_json, ctx))
-    except _jql.JqlError as exc:
-        raise _error(exc) from None
+        return bool(search.matcher(issue_json))
+    except jql.JqlError as exc:
+        raise QueryError(str(exc), validation=exc.line is None) from None
 
 
-def sort(query: Any, issues: list[dict[str, Any]], ctx: Any) -> list[dict[str, Any]]:
-    """Issues in the query's ORDER BY order; Jira's default is key descending."""
-    order_by = getattr(query, "order_by", None)
-    if query is None or _jql is None or not order_by:
+def order(
+    search: Search, issues: list[dict[str, Any]], ctx: jql.EvalContext
+) -> list[dict[str, Any]]:
+    """ORDER BY order; without one Jira lists the newest issues first."""
+    if not search.query.order_by:
         return sorted(issues, key=lambda i: int(i["id"]), reverse=True)
-    key = _jql.sort_key(order_by) if ctx is None else _sort_key(order_by, ctx)
+    try:
+        key = jql.sort_key(search.query.order_by, ctx)
+    except jql.JqlError as exc:
+        raise QueryError(str(exc), validation=False) from None
     return sorted(issues, key=key)
 
 
-def _sort_key(order_by: Any, ctx: Any) -> Any:
-    try:
-        return _jql.sort_key(order_by, ctx)
-    except TypeError:
-        return _jql.sort_key(order_by)
+def check_filter(text: str) -> None:
+    """Webhook registration rejects a filter that does not parse."""
+    if text.strip():
+        parse(text)

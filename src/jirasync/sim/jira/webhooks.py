@@ -64,9 +64,9 @@ class WebhookDispatcher:
         if not hook.jql.strip():
             return True
         try:
-            query = jql_support.parse(hook.jql)
             ctx = jql_support.context(state, serializer.fields(), user)
-            return jql_support.matches(query, issue_json, ctx)
+            search = jql_support.prepare(state, hook.jql, ctx, validate=False)
+            return jql_support.run(search, issue_json)
         except JiraError:
             return False  # a broken filter matches nothing, like Jira logging and skipping
 

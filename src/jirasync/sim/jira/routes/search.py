@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import Response
 
 from jirasync.sim.jira import jql_support, permissions
-from jirasync.sim.jira.errors import JiraError, bad_request
+from jirasync.sim.jira.errors import bad_request
 from jirasync.sim.jira.routes.base import Call, json_response
 from jirasync.sim.jira.routes.issues import wanted_fields
 
@@ -79,23 +79,17 @@ def run_search(
     start = max(start, 0)
     cap = state.options.search_cap
     limit = cap if limit < 0 else min(limit, cap)
-    warnings: list[str] = []
-    try:
-        query = jql_support.parse(jql)
-        ctx = jql_support.context(state, ser.fields(), user.name)
-    except JiraError as exc:
-        if validate or not jql_support.is_validation_error(exc):
-            raise
-        query, ctx = None, None
-        warnings = exc.messages
+    ctx = jql_support.context(state, ser.fields(), user.name)
+    search = jql_support.prepare(state, jql, ctx, validate)
     visible = [
         i
         for i in state.issues.values()
         if permissions.has(user, state.projects[i.project], "browse")
     ]
-    full = [ser.issue(i) for i in visible]
-    hits = [j for j in full if jql_support.matches(query, j, ctx)] if query is not None else full
-    ordered = jql_support.sort(query, hits, ctx)
+    expand_all = frozenset({"changelog"})
+    full = [ser.issue(i, None, expand_all) for i in visible]
+    hits = [j for j in full if jql_support.run(search, j)]
+    ordered = jql_support.order(search, hits, ctx)
     page = ordered[start : start + limit]
     wanted = wanted_fields(ser, fields) if fields else _navigable(ser)
     by_id = {i.id: i for i in visible}
@@ -107,8 +101,8 @@ def run_search(
         "total": len(ordered),
         "issues": issues,
     }
-    if warnings:
-        body["warningMessages"] = warnings
+    if search.warnings:
+        body["warningMessages"] = list(search.warnings)
     return json_response(body)
 
 

@@ -41,8 +41,7 @@ async def _spec(call: Call) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise bad_request("The webhook must be a JSON object.")
     jql = (body.get("filters") or {}).get("issue-related-events-section", "") or ""
-    if jql.strip():
-        jql_support.parse(jql)  # Jira rejects a webhook whose JQL does not parse
+    jql_support.check_filter(jql)  # Jira rejects a webhook whose JQL does not parse
     if body.get("secret") and not call.state.options.webhook_signatures:
         raise JiraError(
             400, errors={"secret": "Webhook secrets are not supported by this version."}
