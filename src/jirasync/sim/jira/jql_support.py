@@ -11,6 +11,7 @@ from typing import Any
 
 from jirasync import jql
 from jirasync.jql import ast
+from jirasync.jql.resolve import resolve_field
 from jirasync.sim.jira.errors import JiraError
 from jirasync.sim.jira.model import State
 
@@ -50,9 +51,14 @@ class QueryError(JiraError):
 
 @dataclass(frozen=True)
 class Search:
+    """A parsed query, ready to run. `fields` are the issue fields it reads (None: any), so
+    search renders only those for matching; `history` says whether it needs the changelog."""
+
     query: ast.Query
     warnings: tuple[str, ...]
     matcher: Callable[[dict[str, Any]], bool] | None
+    fields: frozenset[str] | None = None
+    history: bool = False
 
 
 @lru_cache(maxsize=512)
@@ -85,13 +91,32 @@ def prepare(state: State, text: str, ctx: jql.EvalContext, validate: bool) -> Se
     problems = list(unknown_values(state, query))
     if problems and validate:
         raise QueryError(problems[0], validation=True)
+    fields, history = _needs(query, ctx)
     if query.where is None:
-        return Search(query, tuple(problems), None)
+        return Search(query, tuple(problems), None, fields, history)
     try:
         matcher = jql.compile_matcher(query, ctx)
     except jql.JqlError as exc:
         raise QueryError(str(exc), validation=exc.line is None) from None
-    return Search(query, tuple(problems), matcher)
+    return Search(query, tuple(problems), matcher, fields, history)
+
+
+def _needs(query: ast.Query, ctx: jql.EvalContext) -> tuple[frozenset[str] | None, bool]:
+    """The `fields` keys the query reads, and whether it reads history."""
+    keys: set[str] = set()
+    history = False
+    field_refs = [t.field for t in _terminals(query.where)] + [s.field for s in query.order_by]
+    for terminal in _terminals(query.where):
+        history = history or terminal.operator.is_history
+    for ref in field_refs:
+        if ref.properties:
+            return None, history
+        try:
+            spec = resolve_field(ref, ctx)
+        except (jql.JqlError, ValueError):
+            return None, history  # let the matcher raise Jira's error over the full issue
+        keys.update(spec.json_keys)
+    return frozenset(keys), history
 
 
 def unknown_values(state: State, query: ast.Query) -> Iterator[str]:

@@ -130,7 +130,8 @@ NAVIGABLE_EXCLUDED = {"comment", "timetracking", "worklog"}
 
 def jira_time(moment: datetime) -> str:
     """`2019-06-04T00:15:17.234+0000`: Jira's timestamp form (no colon in the offset)."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+    # all simulator times are UTC; isoformat is much cheaper than strftime
+    return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "+0000"
 
 
 def epoch_ms(moment: datetime) -> int:
@@ -148,6 +149,17 @@ class Serializer:
         self.state = state
         self.base = base_url.rstrip("/")
         self.api = self.base + "/rest/api/2"
+        # Catalogue and user beans never change while this serializer lives (the simulator
+        # builds a new one with each new state), so build each once. Callers must copy a bean
+        # before changing it.
+        self._memo: dict[tuple[str, str], Any] = {}
+
+    def _once(self, kind: str, ref: str, build: Any) -> Any:
+        key = (kind, ref)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = build()
+        return found
 
     # -- users ----------------------------------------------------------------------------
     def avatar_urls(self, seed: str, kind: str = "user") -> dict[str, str]:
@@ -180,7 +192,12 @@ class Serializer:
         return bean
 
     def user_named(self, name: str | None) -> dict[str, Any] | None:
-        return self.user(self.state.user(name))
+        if name is None:
+            return None
+        bean: dict[str, Any] | None = self._once(
+            "user", name, lambda: self.user(self.state.user(name))
+        )
+        return bean
 
     # -- catalogues -----------------------------------------------------------------------
     def status_category(self, key: str) -> dict[str, Any]:
@@ -194,6 +211,10 @@ class Serializer:
         }
 
     def status(self, status: Status) -> dict[str, Any]:
+        result: dict[str, Any] = self._once("status", status.id, lambda: self._build_status(status))
+        return result
+
+    def _build_status(self, status: Status) -> dict[str, Any]:
         return {
             "self": f"{self.api}/status/{status.id}",
             "description": status.description,
@@ -214,6 +235,12 @@ class Serializer:
         }
 
     def priority_ref(self, priority: Priority) -> dict[str, Any]:
+        result: dict[str, Any] = self._once(
+            "priority", priority.id, lambda: self._build_priority_ref(priority)
+        )
+        return result
+
+    def _build_priority_ref(self, priority: Priority) -> dict[str, Any]:
         """The short priority bean issues carry (no colour, no description)."""
         bean = self.priority(priority)
         return {k: bean[k] for k in ("self", "iconUrl", "name", "id")}
@@ -228,6 +255,12 @@ class Serializer:
         }
 
     def issue_type(self, issue_type: IssueType) -> dict[str, Any]:
+        result: dict[str, Any] = self._once(
+            "issuetype", issue_type.id, lambda: self._build_issue_type(issue_type)
+        )
+        return result
+
+    def _build_issue_type(self, issue_type: IssueType) -> dict[str, Any]:
         return {
             "self": f"{self.api}/issuetype/{issue_type.id}",
             "id": issue_type.id,
@@ -240,6 +273,12 @@ class Serializer:
         }
 
     def project_ref(self, project: Project) -> dict[str, Any]:
+        result: dict[str, Any] = self._once(
+            "project", project.id, lambda: self._build_project_ref(project)
+        )
+        return result
+
+    def _build_project_ref(self, project: Project) -> dict[str, Any]:
         return {
             "self": f"{self.api}/project/{project.id}",
             "id": project.id,
@@ -340,81 +379,35 @@ class Serializer:
         return field_id in SYSTEM_FIELDS or field_id in self.state.custom_fields
 
     def issue_fields(self, issue: Issue, wanted: set[str] | None) -> dict[str, Any]:
-        getters = self._field_getters(issue)
-        names = [*ISSUE_FIELDS, *self.state.custom_fields]
-        return {name: getters(name) for name in names if wanted is None or name in wanted}
-
-    def _field_getters(self, issue: Issue) -> Any:
-        state = self.state
-
-        def get(name: str) -> Any:
-            if name.startswith("customfield_"):
-                return self.custom_value(state.custom_fields[name], issue.custom.get(name))
-            return self.system_value(issue, name)
-
-        return get
+        fields = {
+            name: self.system_value(issue, name)
+            for name in ISSUE_FIELDS
+            if wanted is None or name in wanted
+        }
+        for field_id, custom in self.state.custom_fields.items():
+            if wanted is None or field_id in wanted:
+                fields[field_id] = self.custom_value(custom, issue.custom.get(field_id))
+        return fields
 
     def system_value(self, issue: Issue, name: str) -> Any:
-        state = self.state
-        simple: dict[str, Any] = {
-            "summary": issue.summary,
-            "description": issue.description,
-            "environment": issue.environment,
-            "labels": list(issue.labels),
-            "duedate": issue.due_date,
-            "created": jira_time(issue.created),
-            "updated": jira_time(issue.updated),
-            "resolutiondate": jira_time(issue.resolution_date) if issue.resolution_date else None,
-            "lastViewed": None,
-            "workratio": -1,
-            "components": [],
-            "fixVersions": [],
-            "versions": [],
-            "issuelinks": [],
-            "subtasks": [],
-            "timespent": None,
-            "timeestimate": None,
-            "timeoriginalestimate": None,
-            "aggregatetimespent": None,
-            "aggregatetimeestimate": None,
-            "aggregatetimeoriginalestimate": None,
-            "timetracking": {},
-            "progress": {"progress": 0, "total": 0},
-            "aggregateprogress": {"progress": 0, "total": 0},
+        render = _SYSTEM_RENDERERS.get(name)
+        if render is not None:
+            return render(self, issue)
+        return _CONSTANT_FIELDS.get(name)
+
+    def resolution_ref(self, issue: Issue) -> dict[str, Any] | None:
+        """Issues carry the resolution without an icon."""
+        if issue.resolution is None:
+            return None
+        bean = self.resolution(self.state.resolutions[issue.resolution])
+        return {k: v for k, v in bean.items() if k != "iconUrl"}
+
+    def watches(self, issue: Issue) -> dict[str, Any]:
+        return {
+            "self": f"{self.api}/issue/{issue.key}/watchers",
+            "watchCount": len(issue.watchers),
+            "isWatching": False,
         }
-        if name in simple:
-            return simple[name]
-        if name == "issuetype":
-            return self.issue_type(state.issue_types[issue.issue_type])
-        if name == "project":
-            return self.project_ref(state.projects[issue.project])
-        if name == "status":
-            return self.status(state.statuses[issue.status])
-        if name == "priority":
-            return self.priority_ref(state.priorities[issue.priority]) if issue.priority else None
-        if name == "resolution":
-            if issue.resolution is None:
-                return None
-            bean = self.resolution(state.resolutions[issue.resolution])
-            del bean["iconUrl"]  # issues carry the resolution without an icon
-            return bean
-        if name in ("assignee", "reporter", "creator"):
-            return self.user_named(getattr(issue, name))
-        if name == "comment":
-            return self.comment_page(issue, issue.comments, 0, len(issue.comments))
-        if name == "attachment":
-            return [self.attachment(issue, a) for a in issue.attachments]
-        if name == "watches":
-            return {
-                "self": f"{self.api}/issue/{issue.key}/watchers",
-                "watchCount": len(issue.watchers),
-                "isWatching": False,
-            }
-        if name == "votes":
-            return {"self": f"{self.api}/issue/{issue.key}/votes", "votes": 0, "hasVoted": False}
-        if name == "worklog":
-            return {"startAt": 0, "maxResults": 20, "total": 0, "worklogs": []}
-        return None
 
     def custom_value(self, custom: CustomField, value: Any) -> Any:
         if value is None or value == []:
@@ -537,6 +530,54 @@ class Serializer:
         if with_fields:
             bean["fields"] = field_meta
         return bean
+
+
+def _time_or_none(moment: datetime | None) -> str | None:
+    return jira_time(moment) if moment is not None else None
+
+
+# Field values that are the same for every simulated issue (no versions, links, time tracking).
+_CONSTANT_FIELDS: dict[str, Any] = {
+    "lastViewed": None,
+    "workratio": -1,
+    "timespent": None,
+    "timeestimate": None,
+    "timeoriginalestimate": None,
+    "aggregatetimespent": None,
+    "aggregatetimeestimate": None,
+    "aggregatetimeoriginalestimate": None,
+}
+_SYSTEM_RENDERERS: dict[str, Any] = {
+    "summary": lambda s, i: i.summary,
+    "description": lambda s, i: i.description,
+    "environment": lambda s, i: i.environment,
+    "labels": lambda s, i: list(i.labels),
+    "duedate": lambda s, i: i.due_date,
+    "created": lambda s, i: jira_time(i.created),
+    "updated": lambda s, i: jira_time(i.updated),
+    "resolutiondate": lambda s, i: _time_or_none(i.resolution_date),
+    "components": lambda s, i: [],
+    "fixVersions": lambda s, i: [],
+    "versions": lambda s, i: [],
+    "issuelinks": lambda s, i: [],
+    "subtasks": lambda s, i: [],
+    "timetracking": lambda s, i: {},
+    "progress": lambda s, i: {"progress": 0, "total": 0},
+    "aggregateprogress": lambda s, i: {"progress": 0, "total": 0},
+    "issuetype": lambda s, i: s.issue_type(s.state.issue_types[i.issue_type]),
+    "project": lambda s, i: s.project_ref(s.state.projects[i.project]),
+    "status": lambda s, i: s.status(s.state.statuses[i.status]),
+    "priority": lambda s, i: s.priority_ref(s.state.priorities[i.priority]) if i.priority else None,
+    "resolution": lambda s, i: s.resolution_ref(i),
+    "assignee": lambda s, i: s.user_named(i.assignee),
+    "reporter": lambda s, i: s.user_named(i.reporter),
+    "creator": lambda s, i: s.user_named(i.creator),
+    "comment": lambda s, i: s.comment_page(i, i.comments, 0, len(i.comments)),
+    "attachment": lambda s, i: [s.attachment(i, a) for a in i.attachments],
+    "watches": lambda s, i: s.watches(i),
+    "votes": lambda s, i: {"self": f"{s.api}/issue/{i.key}/votes", "votes": 0, "hasVoted": False},
+    "worklog": lambda s, i: {"startAt": 0, "maxResults": 20, "total": 0, "worklogs": []},
+}
 
 
 def _escape(text: str) -> str:

@@ -230,7 +230,7 @@ async def createmeta_old(call: Call) -> Response:
                 and issue_type.name not in type_names
             ):
                 continue
-            bean = call.ser.issue_type(issue_type)
+            bean = dict(call.ser.issue_type(issue_type))
             if with_fields:
                 bean["fields"] = {m["fieldId"]: m for m in create_fields(call.ser, found)}
             types.append(bean)

@@ -86,9 +86,11 @@ def run_search(
         for i in state.issues.values()
         if permissions.has(user, state.projects[i.project], "browse")
     ]
-    expand_all = frozenset({"changelog"})
-    full = [ser.issue(i, None, expand_all) for i in visible]
-    hits = [j for j in full if jql_support.run(search, j)]
+    # render only what the query reads; the page is rendered again with the requested fields
+    needed = None if search.fields is None else set(search.fields)
+    expand_for_match = frozenset({"changelog"}) if search.history else frozenset()
+    candidates = [ser.issue(i, needed, expand_for_match) for i in visible]
+    hits = [j for j in candidates if jql_support.run(search, j)]
     ordered = jql_support.order(search, hits, ctx)
     page = ordered[start : start + limit]
     wanted = wanted_fields(ser, fields) if fields else _navigable(ser)
