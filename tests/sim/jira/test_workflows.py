@@ -150,3 +150,15 @@ def test_bad_input_is_a_4xx_never_a_500(jira: httpx.Client) -> None:
             response = jira.request(method, path, content=body)
             assert 400 <= response.status_code < 500, (method, path, body, response.text)
     assert jira.get("/rest/api/2/search", params={"maxResults": "many"}).status_code == 400
+
+
+def test_permission_status_codes_per_resource(jira: httpx.Client, login: Any) -> None:
+    carol = login("carol")
+    assert carol.put("/rest/api/2/issue/OPS-1/assignee", json={"name": "bob"}).status_code == 401
+    edit = carol.put("/rest/api/2/issue/OPS-1", json={"fields": {"summary": "x"}})
+    assert edit.status_code == 400
+    assert carol.delete("/rest/api/2/issue/OPS-1").status_code == 403
+    comment = jira.post("/rest/api/2/issue/OPS-1/comment", json={"body": "mine"}).json()
+    other = carol.put(f"/rest/api/2/issue/OPS-1/comment/{comment['id']}", json={"body": "no"})
+    assert other.status_code == 400
+    assert carol.post("/rest/api/2/issue/OPS-1/comment", json={"body": "ok"}).status_code == 201

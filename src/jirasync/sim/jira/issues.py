@@ -15,7 +15,6 @@ from jirasync.sim.jira.errors import (
     JiraError,
     bad_request,
     field_errors,
-    forbidden,
     invalid_workflow_action,
     not_found,
     not_on_screen,
@@ -79,9 +78,12 @@ class IssueService:
     def project(self, issue: Issue) -> Project:
         return self.state.projects[issue.project]
 
-    def require(self, user: User, issue: Issue, permission: str, message: str) -> None:
+    def require(
+        self, user: User, issue: Issue, permission: str, message: str, status: int = 403
+    ) -> None:
+        """Jira's status for a missing permission differs per resource (400, 401 or 403)."""
         if not permissions.has(user, self.project(issue), permission):
-            raise forbidden(message)
+            raise JiraError(status, [message])
 
     def require_editable(self, issue: Issue) -> None:
         if issue.status in self.state.workflow_of(issue).not_editable:
@@ -199,7 +201,8 @@ class IssueService:
         return history
 
     def assign(self, user: User, issue: Issue, name: Any) -> list[Event]:
-        self.require(user, issue, "assign", "You do not have permission to assign issues.")
+        # the assignee resource answers 401 for a missing Assign Issues permission
+        self.require(user, issue, "assign", "You do not have permission to assign issues.", 401)
         self.require_editable(issue)
         project = self.project(issue)
         reader = FieldReader(self.state, project, ["assignee"])
@@ -281,7 +284,7 @@ class IssueService:
     # -- comments -------------------------------------------------------------------------
     def add_comment(self, user: User, issue: Issue, body: Any) -> tuple[Comment, list[Event]]:
         self.require(
-            user, issue, "comment", "You do not have the permission to comment on this issue."
+            user, issue, "comment", "You do not have the permission to comment on this issue.", 400
         )
         comment = self._add_comment(user, issue, _comment_body(body))
         return comment, [
@@ -334,7 +337,7 @@ class IssueService:
 
     def _require_comment_owner(self, user: User, issue: Issue, comment: Comment, verb: str) -> None:
         if comment.author != user.name and not permissions.has(user, self.project(issue), "admin"):
-            raise forbidden(f"You do not have the permission to {verb} this comment.")
+            raise bad_request(f"You do not have the permission to {verb} this comment.")
 
 
 def _fields_and_update(body: Any, require_one: bool) -> tuple[dict[str, Any], dict[str, Any]]:

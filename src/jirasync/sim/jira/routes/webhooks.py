@@ -92,6 +92,8 @@ async def update_webhook(call: Call) -> Response:
         raise bad_request(str(exc).removeprefix("webhook: ")) from None
     del call.state.webhooks[updated.id]
     updated.id = hook.id
+    if not updated.enabled:
+        _drop_queued(call, hook.id)
     updated.last_updated = int(datetime.now(UTC).timestamp() * 1000)
     call.state.webhooks[hook.id] = updated
     return json_response(webhook_bean(call.ser, call.state, updated))
@@ -101,7 +103,14 @@ async def delete_webhook(call: Call) -> Response:
     _admin(call)
     hook = _find(call)
     del call.state.webhooks[hook.id]
+    _drop_queued(call, hook.id)
     return no_content()
+
+
+def _drop_queued(call: Call, hook_id: int) -> None:
+    """Deliveries not yet sent to a deleted or disabled webhook are not sent."""
+    key = f"webhook-{hook_id}"
+    call.sim.webhooks.drop_pending(lambda delivery: delivery.key == key)
 
 
 def table() -> list[tuple[str, str, Handler]]:
