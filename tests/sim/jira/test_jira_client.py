@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from jira import JIRA, JIRAError
@@ -137,3 +139,30 @@ def test_create_issue_error_is_raised_with_jira_message(client: JIRA) -> None:
     with pytest.raises(JIRAError) as failed:
         client.create_issue(project="OPS", summary="", issuetype={"name": "Bug"})
     assert "You must specify a summary of the issue." in failed.value.text
+
+
+def test_attachments_watchers_properties_and_delete(client: JIRA, tmp_path: Any) -> None:
+    path = tmp_path / "trace.log"
+    path.write_bytes(b"stack trace")
+    attachment = client.add_attachment("OPS-1", str(path))
+    assert attachment.filename == "trace.log"
+    assert attachment.size == 11
+    client.add_watcher("OPS-1", "admin")
+    assert [w.name for w in client.watchers("OPS-1").watchers] == ["admin"]
+    client.add_issue_property("OPS-1", "sync", {"pd": "P1"})
+    assert client.issue_property("OPS-1", "sync").value.pd == "P1"
+    issue = client.create_issue(project="SUP", summary="gone", issuetype={"name": "Task"})
+    issue.delete()
+    with pytest.raises(JIRAError) as failed:
+        client.issue(issue.key)
+    assert failed.value.status_code == 404
+
+
+def test_create_metadata_and_fields_by_name(client: JIRA) -> None:
+    types = client.project_issue_types("OPS")
+    assert [t.name for t in types] == ["Bug", "Task", "Improvement"]
+    fields = {f.fieldId for f in client.project_issue_fields("OPS", types[0].id)}
+    assert {"summary", "customfield_10100"} <= fields
+    found = client.search_issues('"Severity" = SEV-2', fields="summary,Severity")
+    assert [i.key for i in found] == ["OPS-1"]
+    assert found[0].fields.customfield_10100.value == "SEV-2"
