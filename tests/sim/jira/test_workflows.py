@@ -162,3 +162,15 @@ def test_permission_status_codes_per_resource(jira: httpx.Client, login: Any) ->
     other = carol.put(f"/rest/api/2/issue/OPS-1/comment/{comment['id']}", json={"body": "no"})
     assert other.status_code == 400
     assert carol.post("/rest/api/2/issue/OPS-1/comment", json={"body": "ok"}).status_code == 201
+
+
+def test_restricted_comments_are_hidden_from_non_members(jira: httpx.Client, login: Any) -> None:
+    restricted = {"body": "internal", "visibility": {"type": "group", "value": "jira-developers"}}
+    made = jira.post("/rest/api/2/issue/SUP-1/comment", json=restricted).json()
+    carol, alice = login("carol"), login("alice")
+    assert [
+        c["body"] for c in carol.get("/rest/api/2/issue/SUP-1/comment").json()["comments"]
+    ] == []
+    assert carol.get(f"/rest/api/2/issue/SUP-1/comment/{made['id']}").status_code == 404
+    assert carol.get("/rest/api/2/issue/SUP-1").json()["fields"]["comment"]["total"] == 0
+    assert alice.get("/rest/api/2/issue/SUP-1").json()["fields"]["comment"]["total"] == 1

@@ -350,15 +350,23 @@ class Serializer:
         return {"id": issue.id, "key": issue.key, "self": f"{self.api}/issue/{issue.id}"}
 
     def issue(
-        self, issue: Issue, wanted: set[str] | None = None, expand: frozenset[str] = frozenset()
+        self,
+        issue: Issue,
+        wanted: set[str] | None = None,
+        expand: frozenset[str] = frozenset(),
+        viewer: User | None = None,
     ) -> dict[str, Any]:
-        """An issue bean; `wanted` None means every field (`*all`)."""
+        """An issue bean; `wanted` None means every field (`*all`). With a `viewer`, comments
+        restricted to a group or role the viewer is not in are left out, as Jira does."""
         bean: dict[str, Any] = {
             "expand": "renderedFields,names,schema,operations,editmeta,changelog,"
             "versionedRepresentations",
             **self.issue_ref(issue),
             "fields": self.issue_fields(issue, wanted),
         }
+        if viewer is not None and "comment" in bean["fields"]:
+            shown = visible_comments(issue, viewer)
+            bean["fields"]["comment"] = self.comment_page(issue, shown, 0, len(shown))
         if "renderedFields" in expand:
             bean["renderedFields"] = self.rendered_fields(issue)
         if "names" in expand:
@@ -530,6 +538,25 @@ class Serializer:
         if with_fields:
             bean["fields"] = field_meta
         return bean
+
+
+ROLE_GROUPS = {"administrators": "jira-administrators", "developers": "jira-developers",
+               "users": "jira-users"}  # fmt: skip
+
+
+def can_see(comment: Comment, viewer: User) -> bool:
+    """Group visibility needs membership; the default project roles map to the default groups
+    (administrators see everything)."""
+    if comment.visibility is None or "jira-administrators" in viewer.groups:
+        return True
+    value = comment.visibility["value"]
+    if comment.visibility["type"] == "role":
+        value = ROLE_GROUPS.get(value.lower(), "jira-administrators")
+    return value in viewer.groups or comment.author == viewer.name
+
+
+def visible_comments(issue: Issue, viewer: User) -> list[Comment]:
+    return [c for c in issue.comments if can_see(c, viewer)]
 
 
 def _time_or_none(moment: datetime | None) -> str | None:

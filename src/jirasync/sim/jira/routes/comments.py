@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING
 
 from starlette.responses import Response
 
+from jirasync.sim.jira.errors import not_found
 from jirasync.sim.jira.routes.base import Call, json_response, no_content, page_params
+from jirasync.sim.jira.serialize import can_see, visible_comments
 
 if TYPE_CHECKING:
     from jirasync.sim.jira.routes.base import Handler
@@ -15,7 +17,7 @@ if TYPE_CHECKING:
 async def list_comments(call: Call) -> Response:
     issue = call.issue()
     start, limit = page_params(call, 5000, 5000)
-    comments = list(issue.comments)
+    comments = visible_comments(issue, call.user)
     if (call.query("orderBy") or "").lstrip("+") == "-created":
         comments.reverse()
     return json_response(call.ser.comment_page(issue, comments, start, limit))
@@ -30,7 +32,10 @@ async def add_comment(call: Call) -> Response:
 
 async def get_comment(call: Call) -> Response:
     issue = call.issue()
-    return json_response(call.ser.comment(issue, call.service.comment(issue, call.path("id"))))
+    comment = call.service.comment(issue, call.path("id"))
+    if not can_see(comment, call.user):
+        raise not_found(f"Can not find a comment for the id: {comment.id}.")
+    return json_response(call.ser.comment(issue, comment))
 
 
 async def edit_comment(call: Call) -> Response:

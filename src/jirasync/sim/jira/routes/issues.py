@@ -77,7 +77,8 @@ async def create_bulk(call: Call) -> Response:
 async def get_issue(call: Call) -> Response:
     issue = call.issue()
     expand = expand_set(call)
-    bean = call.ser.issue(issue, wanted_fields(call.ser, call.query_list("fields")), expand)
+    wanted = wanted_fields(call.ser, call.query_list("fields"))
+    bean = call.ser.issue(issue, wanted, expand, viewer=call.user)
     if "transitions" in expand:
         bean["transitions"] = transition_beans(call, issue, with_fields=False)
     if "editmeta" in expand:

@@ -95,7 +95,7 @@ def run_search(
     page = ordered[start : start + limit]
     wanted = wanted_fields(ser, fields) if fields else _navigable(ser)
     by_id = {i.id: i for i in visible}
-    issues = [ser.issue(by_id[j["id"]], wanted, frozenset(expand)) for j in page]
+    issues = [ser.issue(by_id[j["id"]], wanted, frozenset(expand), viewer=user) for j in page]
     body: dict[str, Any] = {
         "expand": "schema,names",
         "startAt": start,
