@@ -126,3 +126,12 @@ def test_attachment_upload_needs_the_xsrf_header(jira: httpx.Client) -> None:
     )
     assert ok.status_code == 200
     assert ok.json()[0]["filename"] == "log.txt"
+
+
+def test_personal_access_tokens_need_jira_8_14(jira: httpx.Client) -> None:
+    token = {"Authorization": "Bearer admin-pat-0123456789abcdef"}
+    assert httpx.get(str(jira.base_url) + "/rest/api/2/myself", headers=token).status_code == 200
+    seed = default_seed()
+    seed["jira"] = {"version": "8.13.0"}
+    jira.post("/_sim/seed", json=seed).raise_for_status()
+    assert httpx.get(str(jira.base_url) + "/rest/api/2/myself", headers=token).status_code == 401

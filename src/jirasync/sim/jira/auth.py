@@ -34,6 +34,8 @@ def authenticate(
     if scheme == "basic":
         return _basic(state, value.strip())
     if scheme == "bearer":
+        if tuple(state.options.version_numbers[:2]) < (8, 14):
+            raise _failed()  # personal access tokens arrived in Jira 8.14
         return _bearer(state, value.strip())
     if scheme == "oauth":
         params = verify_oauth(state, method, url, headers, form_body)

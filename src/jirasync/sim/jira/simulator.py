@@ -4,6 +4,7 @@ plus optional persistence of the state to `config.state_file`."""
 from __future__ import annotations
 
 import contextlib
+import itertools
 import pickle
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,6 +38,7 @@ class JiraSimulator(Simulator):
             lambda: self.state, lambda: self.serializer, self.webhooks
         )
         self._routes: list[BaseRoute] | None = None
+        self.request_ids = itertools.count(1)  # X-AREQUESTID values
 
     def _initial_state(self) -> State:
         path = self.config.state_file

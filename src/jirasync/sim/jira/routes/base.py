@@ -128,9 +128,11 @@ def endpoint(sim: JiraSimulator, handler: Handler, anonymous: bool = False) -> A
             response = await handler(Call(request, sim, user))
         except JiraError as exc:
             return JSONResponse(exc.body(), exc.status, headers={**extra, **exc.headers})
+        response.headers["X-AREQUESTID"] = f"{next(sim.request_ids)}x1x1"
         if user is not None:
             response.headers["X-AUSERNAME"] = user.name
             response.headers["X-Seraph-LoginReason"] = "OK"
+            response.headers["X-ASESSIONID"] = f"sim{user.key.lower()}"
         response.headers.update(extra)
         if request.method not in READ_METHODS and response.status_code < 300:
             sim.persist()
