@@ -166,3 +166,16 @@ def test_create_metadata_and_fields_by_name(client: JIRA) -> None:
     found = client.search_issues('"Severity" = SEV-2', fields="summary,Severity")
     assert [i.key for i in found] == ["OPS-1"]
     assert found[0].fields.customfield_10100.value == "SEV-2"
+
+
+def test_bulk_create_reports_per_issue_errors(client: JIRA) -> None:
+    results = client.create_issues(
+        [
+            {"project": {"key": "SUP"}, "summary": "one", "issuetype": {"name": "Task"}},
+            {"project": {"key": "SUP"}, "summary": "", "issuetype": {"name": "Task"}},
+        ]
+    )
+    assert results[0]["status"] == "Success"
+    assert results[0]["issue"].fields.summary == "one"
+    assert results[1]["status"] == "Error"
+    assert "You must specify a summary of the issue." in str(results[1]["error"])

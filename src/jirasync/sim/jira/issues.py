@@ -17,7 +17,6 @@ from jirasync.sim.jira.errors import (
     field_errors,
     invalid_workflow_action,
     not_found,
-    not_on_screen,
 )
 from jirasync.sim.jira.fields import Edits, FieldReader, change_item
 from jirasync.sim.jira.model import (
@@ -402,6 +401,3 @@ def _set(issue: Issue, field_id: str, value: Any) -> None:
         issue.custom[field_id] = value
     elif field_id in ATTRIBUTES:
         setattr(issue, ATTRIBUTES[field_id], value)
-
-
-__all__ = ["Event", "IssueService", "not_on_screen"]

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
 
-from jirasync.sim.jira.errors import JiraError, bad_request, not_found
+from jirasync.sim.jira.errors import JiraError, bad_request
 from jirasync.sim.jira.model import Issue, Transition
 from jirasync.sim.jira.routes.base import Call, json_response, no_content
 from jirasync.sim.jira.routes.meta import field_meta
@@ -170,6 +170,3 @@ def table() -> list[tuple[str, str, Handler]]:
         ("GET", "/issue/{issueIdOrKey}/transitions", get_transitions),
         ("POST", "/issue/{issueIdOrKey}/transitions", do_transition),
     ]
-
-
-__all__ = ["not_found", "table"]

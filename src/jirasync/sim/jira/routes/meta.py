@@ -115,7 +115,6 @@ async def status_category(call: Call) -> Response:
 
 # -- field metadata ----------------------------------------------------------------------------
 def field_meta(ser: Serializer, project: Project, field_id: str, required: bool) -> dict[str, Any]:
-    state = ser.state
     bean: dict[str, Any] = ser.field(field_id) if field_id != "comment" else {"name": "Comment"}
     schema: dict[str, Any] = dict(
         bean.get("schema") or {"type": "comments-page", "system": "comment"}
@@ -135,7 +134,6 @@ def field_meta(ser: Serializer, project: Project, field_id: str, required: bool)
         meta["allowedValues"] = allowed
     if schema.get("type") == "user":
         meta["autoCompleteUrl"] = f"{ser.api}/user/search?username="
-    del state
     return meta
 
 
