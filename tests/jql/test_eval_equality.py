@@ -113,3 +113,10 @@ def test_boolean_combinations(query: str, expected: bool, issue_factory: Any) ->
 
 def test_anonymous_current_user_matches_nobody(issue_factory: Any) -> None:
     assert matches("assignee = currentUser()", issue_factory(), EvalContext()) is False
+
+
+def test_not_equals_differs_from_not_on_empty_fields(issue_factory: Any) -> None:
+    unassigned = issue_factory(assignee=None)
+    assert matches("assignee != bob", unassigned) is False
+    assert matches("NOT assignee = bob", unassigned) is True
+    assert matches("assignee != bob OR assignee is EMPTY", unassigned) is True

@@ -141,3 +141,43 @@ def test_invalid_uses_are_errors(query: str, issue_factory: Any) -> None:
 def test_unknown_custom_field_is_an_error_in_strict_mode(issue_factory: Any) -> None:
     with pytest.raises(JqlError, match="Field 'Nope' does not exist"):
         matches("Nope = 1", issue(issue_factory), CTX)
+
+
+def test_jira_software_fields(issue_factory: Any) -> None:
+    ctx = EvalContext(
+        fields=(
+            FieldInfo(
+                "customfield_10100",
+                "Sprint",
+                "array",
+                items="string",
+                custom="com.pyxis.greenhopper.jira:gh-sprint",
+            ),
+            FieldInfo(
+                "customfield_10101",
+                "Epic Link",
+                "any",
+                custom="com.pyxis.greenhopper.jira:gh-epic-link",
+            ),
+            FieldInfo(
+                "customfield_10102",
+                "Runbook",
+                "string",
+                custom="com.atlassian.jira.plugin.system.customfieldtypes:url",
+            ),
+        )
+    )
+    issue = issue_factory(
+        customfield_10100=[
+            "com.atlassian.greenhopper.service.sprint.Sprint@1d2e3f[id=3,rapidViewId=1,"
+            "state=ACTIVE,name=Sprint 3,startDate=2024-03-01T10:00:00.000Z,sequence=3]"
+        ],
+        customfield_10101="OPS-1",
+        customfield_10102="https://wiki.example/runbooks/db",
+    )
+    assert matches("Sprint = 3", issue, ctx) is True
+    assert matches('Sprint = "sprint 3"', issue, ctx) is True
+    assert matches("Sprint in (1, 2)", issue, ctx) is False
+    assert matches('"Epic Link" = OPS-1', issue, ctx) is True
+    assert matches('"Epic Link" = OPS-2', issue, ctx) is False
+    assert matches('Runbook = "https://wiki.example/runbooks/db"', issue, ctx) is True

@@ -125,3 +125,17 @@ def test_without_a_changelog_only_jira_can_answer(issue_factory: Any) -> None:
 def test_fields_without_history_are_rejected(subject: Any) -> None:
     with pytest.raises(JqlError, match="History searches do not support the 'summary'"):
         matches("summary was x", subject, CTX)
+
+
+def test_localised_changelog_field_names(issue_factory: Any) -> None:
+    from jirasync.jql import FieldInfo
+
+    issue = issue_factory(created="2024-03-01T08:00:00.000+0000")
+    issue["changelog"] = {
+        "histories": [
+            history("1", "2024-03-02T10:00:00.000+0000", "alice", item("Статус", OPEN, PROGRESS))
+        ]
+    }
+    ctx = EvalContext(fields=(FieldInfo("status", "Статус"),), clock=CTX.clock)
+    assert matches("status changed from Open", issue, ctx) is True
+    assert matches("status changed from Open", issue, CTX) is False

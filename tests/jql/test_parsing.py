@@ -169,6 +169,30 @@ def test_empty_query() -> None:
             "(line 1, character 7)",
         ),
         (
+            "assignee in in (a)",
+            "Error in the JQL Query: 'in' is a reserved JQL word. You must surround it in "
+            "quotation marks to use it in a query. (line 1, character 13)",
+        ),
+        ("order = x", "Error in the JQL Query: Expecting 'by' but got '='. (line 1, character 7)"),
+        (
+            "cf[x] = 1",
+            "Error in the JQL Query: Expecting a custom field id but got 'x'. "
+            "(line 1, character 4)",
+        ),
+        (
+            "a = b ORDER BY c = d",
+            "Error in the JQL Query: Expecting either 'ASC', 'DESC' or ',' but got '='. "
+            "(line 1, character 18)",
+        ),
+        (
+            "a = b order by",
+            "Error in the JQL Query: Expecting a field name at the end of the query.",
+        ),
+        (
+            "a = fn(x y)",
+            "Error in the JQL Query: Expecting ')' but got 'y'. (line 1, character 10)",
+        ),
+        (
             "a = b after -1d",
             "Error in the JQL Query: History predicates are only supported by the 'WAS' and "
             "'CHANGED' operators, not by '='. (line 1, character 3)",

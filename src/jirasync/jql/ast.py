@@ -31,23 +31,9 @@ class Operator(Enum):
     def is_history(self) -> bool:
         return self in _HISTORY_OPERATORS
 
-    @property
-    def is_negative(self) -> bool:
-        return self in _NEGATIVE_OPERATORS
-
 
 _HISTORY_OPERATORS = frozenset(
     {Operator.WAS, Operator.WAS_NOT, Operator.WAS_IN, Operator.WAS_NOT_IN, Operator.CHANGED}
-)
-_NEGATIVE_OPERATORS = frozenset(
-    {
-        Operator.NOT_EQUALS,
-        Operator.NOT_LIKE,
-        Operator.NOT_IN,
-        Operator.IS_NOT,
-        Operator.WAS_NOT,
-        Operator.WAS_NOT_IN,
-    }
 )
 
 

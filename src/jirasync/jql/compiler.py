@@ -7,17 +7,18 @@ an issue only reads its JSON and compares.
 from __future__ import annotations
 
 import operator as op
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from jirasync.jql import ast
 from jirasync.jql.context import EvalContext
-from jirasync.jql.errors import JqlError, JqlNeedsRemote
+from jirasync.jql.errors import JqlError
 from jirasync.jql.fields import FieldSpec, Issue, Kind
 from jirasync.jql.history import compile_history
 from jirasync.jql.operands import EMPTY, Atom, resolve
 from jirasync.jql.resolve import resolve_field
 from jirasync.jql.text import analyze, compile_text_query
+from jirasync.jql.validate import check_operand_shape
 from jirasync.jql.values import atom_keys, atom_rank, raw_keys, raw_rank
 
 Predicate = Callable[[Issue], bool]
@@ -64,6 +65,7 @@ def _any_of(predicates: list[Predicate]) -> Predicate:
 
 
 def compile_terminal(clause: ast.Terminal, context: EvalContext) -> Predicate:
+    check_operand_shape(clause)
     spec = resolve_field(clause.field, context)
     operator = clause.operator
     if operator.is_history:
@@ -224,10 +226,3 @@ def compile_query(query: ast.Query, context: EvalContext) -> Predicate:
     if query.where is None:
         return lambda issue: True
     return compile_clause(query.where, context)
-
-
-def is_mapping(value: object) -> bool:
-    return isinstance(value, Mapping)
-
-
-__all__ = ["JqlNeedsRemote", "Predicate", "compile_clause", "compile_query"]

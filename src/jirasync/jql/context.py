@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
@@ -65,9 +65,39 @@ class EvalContext:
     users: Sequence[UserInfo] = ()
     groups: Mapping[str, Sequence[str]] = field(default_factory=dict)
     priorities: Sequence[str] = ()  # names, highest first (GET /priority order)
+    resolutions: Sequence[str] = ()  # names in GET /resolution order
     versions: Mapping[str, Sequence[str]] = field(default_factory=dict)  # project key → names
+    # status name or id → statusCategory key (new / indeterminate / done), for issue JSON
+    # whose status carries no statusCategory (older servers, trimmed payloads)
+    status_categories: Mapping[str, str] = field(default_factory=dict)
     week_start: int = 6  # 0=Monday … 6=Sunday; Jira's default locale starts weeks on Sunday
     strict: bool = True
+
+    @classmethod
+    def from_rest(
+        cls,
+        *,
+        fields: Iterable[Mapping[str, Any]] = (),
+        priorities: Iterable[Mapping[str, Any]] = (),
+        resolutions: Iterable[Mapping[str, Any]] = (),
+        statuses: Iterable[Mapping[str, Any]] = (),
+        **options: Any,
+    ) -> EvalContext:
+        """Build a context from Jira's own catalogues: the JSON arrays of `GET /field`,
+        `GET /priority` (highest first, as Jira lists them), `GET /resolution`, `GET /status`."""
+        categories = {
+            str(s[attr]): str(s["statusCategory"]["key"])
+            for s in statuses
+            if s.get("statusCategory")
+            for attr in ("id", "name")
+        }
+        return cls(
+            fields=tuple(FieldInfo.from_json(f) for f in fields),
+            priorities=tuple(str(p["name"]) for p in priorities),
+            resolutions=tuple(str(r["name"]) for r in resolutions),
+            status_categories=categories,
+            **options,
+        )
 
     def now(self) -> datetime:
         moment = self.clock()
@@ -98,6 +128,13 @@ class EvalContext:
         if members is None:
             members = [u.name for u in self.users if wanted in (g.lower() for g in u.groups)]
         return frozenset(m.lower() for m in members)
+
+    def category_of(self, status: Mapping[str, Any]) -> str | None:
+        for ident in (status.get("id"), status.get("name")):
+            for known, category in self.status_categories.items():
+                if ident is not None and known.lower() == str(ident).lower():
+                    return category
+        return None
 
 
 DEFAULT_CONTEXT = EvalContext()

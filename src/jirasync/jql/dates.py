@@ -12,11 +12,9 @@ from jirasync.jql.errors import JqlError
 _ABSOLUTE = re.compile(
     r"(?P<y>\d{4})[-/](?P<mo>\d{1,2})[-/](?P<d>\d{1,2})(?:\s+(?P<h>\d{1,2}):(?P<mi>\d{2}))?"
 )
+# Relative dates: years, Months, weeks, days, hours, minutes (`-4w 2d`, `+1M`).
 _PERIOD = re.compile(r"([+-]?)(\d+)([yMwdhm])")
 _RELATIVE = re.compile(r"\s*[+-]?\d+[yMwdhm](?:\s*[+-]?\d+[yMwdhm])*\s*")
-
-# Units Jira accepts in relative dates: years, Months, weeks, days, hours, minutes.
-_UNITS = ("y", "M", "w", "d", "h", "m")
 
 
 def parse_issue_datetime(value: str, zone: tzinfo) -> datetime | None:

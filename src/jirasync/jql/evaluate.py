@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from jirasync.jql import ast
@@ -12,26 +15,53 @@ from jirasync.jql.dates import is_boundary_function
 from jirasync.jql.errors import JqlNeedsRemote
 from jirasync.jql.fields import Issue
 from jirasync.jql.operands import LOCAL_FUNCTIONS
+from jirasync.jql.parser import parse
 from jirasync.jql.resolve import resolve_field
 
 _CACHE_SIZE = 256
-_compiled: dict[tuple[ast.Query, int], tuple[EvalContext, Predicate]] = {}
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _parse_cached(text: str) -> ast.Query:
+    # Queries are immutable, and rules / webhook filters repeat the same text.
+    return parse(text)
+
+
+_FRESH_FOR = timedelta(seconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    context: EvalContext
+    predicate: Predicate
+    compiled_at: datetime
+
+
+_compiled: dict[tuple[ast.Query, int], _Compiled] = {}
 
 
 def compile_matcher(query: ast.Query | str, context: EvalContext | None = None) -> Predicate:
-    """The query as a predicate over issue JSON; resolve functions and dates once, reuse it."""
-    from jirasync.jql.parser import parse
+    """The query as a predicate over issue JSON, with functions and dates resolved now.
 
-    parsed = parse(query) if isinstance(query, str) else query
+    Keep the predicate for a batch of issues; `matches` does that for you and recompiles
+    once the context's clock has moved on by a second, so `-1d` and `now()` stay current.
+    """
+    parsed = _parse_cached(query) if isinstance(query, str) else query
     ctx = context or DEFAULT_CONTEXT
+    return compile_query(parsed, ctx)
+
+
+def _current_matcher(query: ast.Query | str, ctx: EvalContext) -> Predicate:
+    parsed = _parse_cached(query) if isinstance(query, str) else query
     cache_key = (parsed, id(ctx))
+    now = ctx.now()
     cached = _compiled.get(cache_key)
-    if cached is not None and cached[0] is ctx:
-        return cached[1]
+    if cached is not None and cached.context is ctx and now - cached.compiled_at < _FRESH_FOR:
+        return cached.predicate
     predicate = compile_query(parsed, ctx)
     if len(_compiled) >= _CACHE_SIZE:
         _compiled.clear()
-    _compiled[cache_key] = (ctx, predicate)
+    _compiled[cache_key] = _Compiled(ctx, predicate, now)
     return predicate
 
 
@@ -39,10 +69,9 @@ def matches(query: ast.Query | str, issue: Issue, context: EvalContext | None = 
     """True when the issue satisfies the query's WHERE part (ORDER BY is ignored).
 
     Raises JqlError for invalid queries and JqlNeedsRemote when only Jira can decide.
-    Relative dates and `now()` are resolved when the query is first compiled for a context;
-    pass a fresh context (or call `compile_matcher`) to move the clock.
+    Compiled queries are cached per context and refreshed when its clock moves on.
     """
-    return compile_matcher(query, context)(issue)
+    return _current_matcher(query, context or DEFAULT_CONTEXT)(issue)
 
 
 def needs_remote(

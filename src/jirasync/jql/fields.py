@@ -6,6 +6,7 @@ the field's values as a list (empty list = EMPTY) from `GET /rest/api/2/issue/{k
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum, auto
@@ -41,8 +42,16 @@ class FieldSpec:
 
 
 def _fields(issue: Issue) -> Mapping[str, Any]:
-    fields = issue.get("fields")
-    return fields if isinstance(fields, Mapping) else {}
+    return as_mapping(issue.get("fields"))
+
+
+# Issue JSON is untrusted (webhooks): a value of the wrong shape counts as absent.
+def as_mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def one(key: str) -> Reader:
@@ -64,20 +73,54 @@ def many(key: str) -> Reader:
 
 
 def _status_category(issue: Issue) -> list[Any]:
-    status = _fields(issue).get("status")
-    category = status.get("statusCategory") if isinstance(status, Mapping) else None
-    return [] if category is None else [category]
+    category = as_mapping(_fields(issue).get("status")).get("statusCategory")
+    return [category] if isinstance(category, Mapping) else []
+
+
+# Jira's four status categories (GET /rest/api/2/statuscategory): key → (id, name).
+STATUS_CATEGORIES = {
+    "undefined": ("1", "No Category"),
+    "new": ("2", "To Do"),
+    "done": ("3", "Done"),
+    "indeterminate": ("4", "In Progress"),
+}
+
+
+def status_category_field(context: EvalContext) -> FieldSpec:
+    """statusCategory, falling back to the context's status → category map."""
+
+    def read(issue: Issue) -> list[Any]:
+        found = _status_category(issue)
+        status = _fields(issue).get("status")
+        if found or not isinstance(status, Mapping):
+            return found
+        key = context.category_of(status)
+        if key is None or key not in STATUS_CATEGORIES:
+            return []
+        ident, name = STATUS_CATEGORIES[key]
+        return [{"key": key, "id": ident, "name": name}]
+
+    return FieldSpec("statusCategory", Kind.CATEGORY, read, ("status",))
 
 
 def _comment_bodies(issue: Issue) -> list[Any]:
-    comment = _fields(issue).get("comment")
-    if isinstance(comment, Mapping):
-        return [c.get("body") for c in comment.get("comments", ()) if c.get("body")]
-    return []
+    comments = as_list(as_mapping(_fields(issue).get("comment")).get("comments"))
+    bodies = (as_mapping(c).get("body") for c in comments)
+    return [b for b in bodies if isinstance(b, str) and b]
 
 
 def _issue_key(issue: Issue) -> list[Any]:
     return [issue] if issue.get("key") or issue.get("id") else []
+
+
+def _link_types(issue: Issue) -> list[Any]:
+    # Either direction's wording matches: "blocks" and "is blocked by" are both link types.
+    out: list[Any] = []
+    for link in map(as_mapping, as_list(_fields(issue).get("issuelinks"))):
+        kind = as_mapping(link.get("type"))
+        direction = "outward" if "outwardIssue" in link else "inward"
+        out.append({"name": kind.get(direction), "id": kind.get("name")})
+    return out
 
 
 def _parent(issue: Issue) -> list[Any]:
@@ -87,8 +130,7 @@ def _parent(issue: Issue) -> list[Any]:
 
 def _nested_number(key: str, inner: str) -> Reader:
     def read(issue: Issue) -> list[Any]:
-        value = _fields(issue).get(key)
-        number = value.get(inner) if isinstance(value, Mapping) else None
+        number = as_mapping(_fields(issue).get(key)).get(inner)
         return [] if number is None else [number]
 
     return read
@@ -159,6 +201,9 @@ def _build_system() -> None:
         _register(names, _spec(names[0], Kind.DATE, one(key), (key,)))
     _register(("key", "issuekey", "id", "issue"), _spec("issuekey", Kind.KEY, _issue_key, ()))
     _register(("parent",), _spec("parent", Kind.KEY, _parent, ("parent",)))
+    _register(("attachments",), _spec("attachments", named, many("attachment"), ("attachment",)))
+    _register(("level",), _spec("level", named, one("security"), ("security",)))
+    _register(("issueLinkType",), _spec("issueLinkType", named, _link_types, ("issuelinks",)))
     _register(("votes",), _spec("votes", Kind.NUMBER, _nested_number("votes", "votes"), ("votes",)))
     _register(
         ("watchers",),
@@ -170,7 +215,7 @@ def _build_system() -> None:
 _build_system()
 
 # Custom field types (schema "custom") that are searched as free text.
-_TEXT_CUSTOM = ("textfield", "textarea", "readonlyfield", "url")
+_TEXT_CUSTOM = ("textfield", "textarea", "readonlyfield")
 
 
 def system_field(name: str) -> FieldSpec | None:
@@ -192,12 +237,40 @@ def custom_field(info: FieldInfo) -> FieldSpec:
     kind = _custom_kind(info)
     multi = info.schema_type == "array"
     reader = many(info.id) if multi else one(info.id)
+    if _custom_type(info) == "gh-sprint":
+        reader = _sprints(reader)
     return FieldSpec(info.name, kind, reader, (info.id,), info.name)
+
+
+def _custom_type(info: FieldInfo) -> str:
+    return (info.custom or "").rsplit(":", 1)[-1]
+
+
+# Jira Software on Server serialises sprints as `…Sprint@1a2b[id=3,rapidViewId=1,state=ACTIVE,
+# name=Sprint 3,…]`; newer versions send objects. Either way `sprint = 3` / `= "Sprint 3"`.
+_SPRINT_PART = re.compile(r"[\[,](id|name|state)=([^,\]]*)")
+
+
+def _sprints(read: Reader) -> Reader:
+    def sprints(issue: Issue) -> list[Any]:
+        return [_sprint(v) for v in read(issue)]
+
+    return sprints
+
+
+def _sprint(value: Any) -> Any:
+    if isinstance(value, str):
+        return dict(_SPRINT_PART.findall(value)) or value
+    return value
 
 
 def _custom_kind(info: FieldInfo) -> Kind:
     item = info.items if info.schema_type == "array" else info.schema_type
-    custom = (info.custom or "").rsplit(":", 1)[-1]
+    custom = _custom_type(info)
+    if custom == "gh-epic-link":
+        return Kind.KEY
+    if custom == "gh-sprint":
+        return Kind.NAMED
     if item == "string":
         return Kind.TEXT if custom in _TEXT_CUSTOM else Kind.LABEL
     return {
@@ -208,15 +281,3 @@ def _custom_kind(info: FieldInfo) -> Kind:
         "version": Kind.VERSION,
         "priority": Kind.PRIORITY,
     }.get(item or "", Kind.NAMED)
-
-
-def field_from_payload(name: str, issue: Issue) -> FieldSpec | None:
-    """A field the catalogue does not know but the JSON carries (`customfield_10010`)."""
-    value = _fields(issue).get(name)
-    if value is None:
-        return None
-    sample = value[0] if isinstance(value, list) and value else value
-    kind = Kind.NUMBER if isinstance(sample, int | float) else Kind.NAMED
-    if isinstance(sample, str):
-        kind = Kind.TEXT
-    return FieldSpec(name, kind, many(name), (name,))

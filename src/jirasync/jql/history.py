@@ -16,7 +16,7 @@ from jirasync.jql import ast
 from jirasync.jql.context import EvalContext
 from jirasync.jql.dates import parse_issue_datetime
 from jirasync.jql.errors import JqlError, JqlNeedsRemote
-from jirasync.jql.fields import FieldSpec, Issue, Kind
+from jirasync.jql.fields import FieldSpec, Issue, Kind, as_list, as_mapping
 from jirasync.jql.operands import EMPTY, Atom, resolve
 from jirasync.jql.values import atom_keys, atom_rank, raw_keys
 
@@ -187,16 +187,25 @@ def _histories(issue: Issue) -> list[Mapping[str, Any]]:
 
 
 def _changes(issue: Issue, spec: FieldSpec, context: EvalContext) -> Iterator[Change]:
-    wanted = {spec.history_name.lower(), *(k.lower() for k in spec.json_keys)}
-    for history in _histories(issue):
+    wanted = _changelog_names(spec, context)
+    for history in map(as_mapping, _histories(issue)):
         at = parse_issue_datetime(str(history.get("created", "")), context.time_zone)
-        author = frozenset(raw_keys(Kind.USER, history.get("author") or {}))
-        for item in history.get("items", ()):
+        author = frozenset(raw_keys(Kind.USER, as_mapping(history.get("author"))))
+        for item in map(as_mapping, as_list(history.get("items"))):
             name = str(item.get("fieldId") or item.get("field") or "").lower()
             if name in wanted and at is not None:
                 before = _item_keys(item, "from", "fromString")
                 after = _item_keys(item, "to", "toString")
                 yield Change(at, author, before, after)
+
+
+def _changelog_names(spec: FieldSpec, context: EvalContext) -> set[str]:
+    # Server changelogs name fields in the UI language ("Статус"); the catalogue knows them.
+    names = {spec.history_name.lower(), *(k.lower() for k in spec.json_keys)}
+    for info in context.fields:
+        if info.id.lower() in names:
+            names.add(info.name.lower())
+    return names
 
 
 def _item_keys(item: Mapping[str, Any], raw: str, text: str) -> _Keys:
@@ -218,6 +227,6 @@ def _periods(issue: Issue, spec: FieldSpec, context: EvalContext) -> list[Period
 
 
 def _created(issue: Issue, context: EvalContext) -> datetime:
-    fields = issue.get("fields") or {}
-    created = parse_issue_datetime(str(fields.get("created", "")), context.time_zone)
+    created_text = str(as_mapping(issue.get("fields")).get("created", ""))
+    created = parse_issue_datetime(created_text, context.time_zone)
     return created or _FAR_PAST

@@ -57,6 +57,10 @@ class _Cursor:
 
     text: str
     pos: int = 0
+    has_newlines: bool = False
+
+    def __post_init__(self) -> None:
+        self.has_newlines = "\n" in self.text
 
     def where(self, pos: int) -> tuple[int, int]:
         line = self.text.count("\n", 0, pos) + 1
@@ -69,10 +73,6 @@ class _Cursor:
     def token(self, kind: str, value: str, start: int) -> Token:
         line, column = self.where(start) if self.has_newlines else (1, start + 1)
         return Token(kind, value, start, line, column, end_pos=self.pos)
-
-    @property
-    def has_newlines(self) -> bool:
-        return "\n" in self.text
 
 
 _TWO_CHAR = {spelling: kind for spelling, kind in PUNCTUATION if len(spelling) == 2}

@@ -85,8 +85,12 @@ def _atoms(operand: ast.Operand, context: EvalContext) -> Iterator[Atom]:
         yield from call(operand, context)
 
 
+_ARITY = {"currentuser": (0, 0), "now": (0, 0), "membersof": (1, 1)}
+
+
 def call(function: ast.Function, context: EvalContext) -> list[Atom]:
     name = function.name.lower()
+    _check_arity(function, *_ARITY.get(name, (0, 1) if is_boundary_function(name) else (0, 99)))
     if name == "currentuser":
         return [] if context.current_user is None else [user_keys(context.current_user, context)]
     if name == "membersof":
@@ -111,10 +115,16 @@ def user_keys(who: str, context: EvalContext) -> frozenset[str]:
     return frozenset(k.lower() for k in (user.name, user.key, user.email) if k)
 
 
+def _check_arity(function: ast.Function, least: int, most: int) -> None:
+    count = len(function.args)
+    if least <= count <= most:
+        return
+    expected = str(least) if least == most else f"{least}-{most}"
+    raise JqlError(
+        f"Function '{function.name}' expected '{expected}' arguments but received '{count}'."
+    )
+
+
 def _members(function: ast.Function, context: EvalContext) -> frozenset[str]:
-    if len(function.args) != 1:
-        raise JqlError(
-            f"Function 'membersOf' expected '1' arguments but received '{len(function.args)}'."
-        )
     members = context.members_of(function.args[0])
     return frozenset(k for m in members for k in user_keys(m, context))

@@ -50,9 +50,10 @@ def sort_key(
 
 
 def _field_key(spec: FieldSpec, issue: Issue, context: EvalContext) -> tuple[Any, ...]:
-    ranks = [
-        r for r in (raw_rank(spec.kind, raw, context) for raw in spec.read(issue)) if r is not None
-    ]
-    if not ranks:
+    ranks = [raw_rank(spec.kind, raw, context) for raw in spec.read(issue)]
+    present = [r for r in ranks if r is not None]
+    if not present:
         return (1,)
-    return (0, min(ranks))
+    # The type name keeps odd payloads (a number where a string was expected) sortable.
+    first = min(present, key=lambda r: (type(r).__name__, r))
+    return (0, type(first).__name__, first)

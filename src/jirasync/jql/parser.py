@@ -14,10 +14,9 @@ from lark.lexer import Lexer
 from jirasync.jql import ast
 from jirasync.jql.errors import JqlError
 from jirasync.jql.lexer import tokenize
+from jirasync.jql.lexicon import RESERVED_WORDS
 
 _OPERATORS = "'=', '!=', '<', '>', '<=', '>=', '~', '!~', 'IN', 'NOT IN', 'IS' and 'IS NOT'"
-_OPERAND_STARTS = {"EMPTY", "LPAREN"}
-_FIELD_ONLY = {"CF"}
 
 
 class _JqlLexer(Lexer):
@@ -34,23 +33,25 @@ class _JqlLexer(Lexer):
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
     grammar = files("jirasync.jql").joinpath("jql.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", lexer=_JqlLexer, maybe_placeholders=False)
+    # The transformer runs on each reduction, so no intermediate parse tree is built.
+    return Lark(
+        grammar, parser="lalr", lexer=_JqlLexer, maybe_placeholders=False, transformer=_ToAst()
+    )
 
 
 def parse(text: str) -> ast.Query:
     """Parse JQL as Jira Server does; raise JqlError with Jira's message and position."""
     try:
-        tree = _lark().parse(text)
+        query = _lark().parse(text)
     except UnexpectedToken as error:
         raise _syntax_error(error, text) from None
     except UnexpectedInput as error:  # pragma: no cover - the lexer raises JqlError itself
         raise JqlError(str(error)) from None
-    try:
-        query: ast.Query = _ToAst().transform(tree)
     except VisitError as error:
         if isinstance(error.orig_exc, JqlError):
             raise error.orig_exc from None
         raise
+    assert isinstance(query, ast.Query)  # the transformer's `start` builds it
     return query
 
 
@@ -72,36 +73,56 @@ def _syntax_error(error: UnexpectedToken, text: str) -> JqlError:
 
 
 def _expectation(expected: set[str], got: str, at_end: bool) -> str:
-    if "EQUALS" in expected:
-        tail = f"The valid operators are {_OPERATORS}."
-        if at_end:
-            return f"Expecting operator before the end of the query. {tail}"
-        return f"Expecting operator but got '{got}'. {tail}"
-    if expected >= _OPERAND_STARTS:
-        if at_end:
-            return "Expecting either a value, list or function before the end of the query."
+    if not at_end and got.lower() in RESERVED_WORDS and "STRING" in expected:
         return (
-            f"Expecting either a value, list or function but got '{got}'. "
-            f"You must surround '{got}' in quotation marks to use it as a value."
+            f"'{got}' is a reserved JQL word. You must surround it in quotation marks "
+            "to use it in a query."
         )
-    if expected >= _FIELD_ONLY:
-        if at_end:
-            return "Expecting a field name at the end of the query."
-        return (
-            f"Expecting a field name but got '{got}'. "
-            f"You must surround '{got}' in quotation marks to use it as a field."
-        )
-    if expected == {"RPAREN"} or expected == {"RPAREN", "COMMA"}:
-        return (
-            "Expecting ')' before the end of the query."
-            if at_end
-            else (f"Expecting ')' but got '{got}'.")
-        )
-    if {"AND", "OR"} <= expected:
-        return f"Expecting either 'OR' or 'AND' but got '{got}'."
+    for wanted, what in _EXPECTATIONS:
+        if wanted <= expected:
+            return _expecting(what, got, at_end)
+    single = [_TOKEN_TEXT[t] for t in sorted(expected) if t in _TOKEN_TEXT]
+    if len(single) == 1:
+        return _expecting(single[0], got, at_end)
     if at_end:
         return "Unexpected end of the query."
     return f"Unable to parse the query at '{got}'."
+
+
+_OPERATOR_LIST = f"The valid operators are {_OPERATORS}."
+# (tokens the parser accepts ⊇ wanted) → what Jira says it was expecting, most specific first.
+_EXPECTATIONS: tuple[tuple[set[str], str], ...] = (
+    ({"EQUALS"}, "operator"),
+    ({"EMPTY", "LPAREN"}, "either a value, list or function"),
+    ({"CF"}, "a field name"),
+    ({"AND", "OR"}, "either 'OR' or 'AND'"),
+    ({"ASC", "DESC", "COMMA"}, "either 'ASC', 'DESC' or ','"),
+)
+_TOKEN_TEXT = {
+    "BY": "'by'",
+    "LBRACKET": "'['",
+    "RBRACKET": "']'",
+    "RPAREN": "')'",
+    "NUMBER": "a custom field id",  # only `cf[` insists on a number
+}
+
+
+def _expecting(what: str, got: str, at_end: bool) -> str:
+    if what == "operator":
+        if at_end:
+            return f"Expecting operator before the end of the query. {_OPERATOR_LIST}"
+        return f"Expecting operator but got '{got}'. {_OPERATOR_LIST}"
+    if what == "a field name" and at_end:
+        return "Expecting a field name at the end of the query."
+    if at_end:
+        return f"Expecting {what} before the end of the query."
+    if what in ("either a value, list or function", "a field name"):
+        use = "a value" if what.startswith("either") else "a field name"
+        return (
+            f"Expecting {what} but got '{got}'. "
+            f"You must surround '{got}' in quotation marks to use it as {use}."
+        )
+    return f"Expecting {what} but got '{got}'."
 
 
 # ---- tree → AST -------------------------------------------------------------------------

@@ -5,7 +5,13 @@ from __future__ import annotations
 from jirasync.jql import ast
 from jirasync.jql.context import EvalContext
 from jirasync.jql.errors import JqlError, JqlNeedsRemote
-from jirasync.jql.fields import FieldSpec, custom_field, system_field, text_fields
+from jirasync.jql.fields import (
+    FieldSpec,
+    custom_field,
+    status_category_field,
+    system_field,
+    text_fields,
+)
 
 
 def resolve_field(field: ast.Field, context: EvalContext) -> FieldSpec:
@@ -15,6 +21,8 @@ def resolve_field(field: ast.Field, context: EvalContext) -> FieldSpec:
     if field.custom_id is None:
         if field.name.lower() == "text":
             return text_fields(context)
+        if field.name.lower() in ("statuscategory", "category") and context.status_categories:
+            return status_category_field(context)
         spec = system_field(field.name)
         if spec is not None:
             return spec

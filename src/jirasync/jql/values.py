@@ -20,7 +20,8 @@ from jirasync.jql.operands import Atom
 
 _IDENTITY_KEYS: dict[Kind, tuple[str, ...]] = {
     Kind.NAMED: ("name", "key", "value", "id"),
-    Kind.USER: ("name", "key", "emailAddress"),
+    # Jira Server also accepts a user's full name where it identifies one user.
+    Kind.USER: ("name", "key", "emailAddress", "displayName"),
     Kind.CATEGORY: ("key", "name", "id"),
     Kind.PRIORITY: ("name", "id"),
     Kind.RESOLUTION: ("name", "id"),
@@ -28,6 +29,8 @@ _IDENTITY_KEYS: dict[Kind, tuple[str, ...]] = {
     Kind.KEY: ("key", "id"),
 }
 
+# A fresh Jira Server's resolutions, ids 1-5 in this order.
+DEFAULT_RESOLUTIONS = ("Fixed", "Won't Fix", "Duplicate", "Incomplete", "Cannot Reproduce")
 DEFAULT_PRIORITIES = (
     ("blocker", "critical", "major", "minor", "trivial"),
     ("highest", "high", "medium", "low", "lowest"),
@@ -61,6 +64,8 @@ def raw_rank(kind: Kind, raw: Any, context: EvalContext) -> Any:
         return _number(raw)
     if kind is Kind.PRIORITY:
         return priority_rank(raw.get("name") if isinstance(raw, Mapping) else raw, context, raw)
+    if kind is Kind.RESOLUTION:
+        return resolution_rank(raw.get("name") if isinstance(raw, Mapping) else raw, context, raw)
     if kind is Kind.KEY:
         return key_rank(str(raw.get("key", "")) if isinstance(raw, Mapping) else str(raw))
     if kind is Kind.VERSION:
@@ -90,6 +95,11 @@ def atom_rank(kind: Kind, atom: Atom, context: EvalContext) -> Any:
         return number
     if kind is Kind.PRIORITY:
         return priority_rank(str(atom), context, None)
+    if kind is Kind.RESOLUTION:
+        rank = resolution_rank(str(atom), context, None)
+        if rank is None:
+            raise JqlError(f"The value '{atom}' does not exist for the field 'resolution'.")
+        return rank
     if kind is Kind.KEY:
         return key_rank(str(atom))
     if kind is Kind.VERSION:
@@ -112,6 +122,21 @@ def priority_rank(name: Any, context: EvalContext, raw: Any) -> int | None:
         return rank
     ident = str(raw.get("id") if isinstance(raw, Mapping) else name)
     return -int(ident) if ident.isdigit() else None
+
+
+def resolution_rank(name: Any, context: EvalContext, raw: Any) -> int | None:
+    """Resolutions order by their position in GET /resolution (Jira's sequence)."""
+    rank = _resolution_ranks(tuple(context.resolutions)).get(str(name).lower())
+    if rank is not None:
+        return rank
+    ident = str(raw.get("id") if isinstance(raw, Mapping) else name)
+    return int(ident) if ident.isdigit() else None
+
+
+@lru_cache(maxsize=64)
+def _resolution_ranks(catalogue: tuple[str, ...]) -> dict[str, int]:
+    names = catalogue or DEFAULT_RESOLUTIONS
+    return {name.lower(): index + 1 for index, name in enumerate(names)}
 
 
 @lru_cache(maxsize=64)
