@@ -1,0 +1,111 @@
+"""Fixtures: one HackerOne simulator on a real socket per module (reset before each test), an
+authenticated httpx client, and a webhook receiver that verifies signatures."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from jirasync.serving import ServerThread
+from jirasync.sim.common import SimConfig
+from jirasync.sim.hackerone import create_app
+
+TOKEN = ("jirasync-sim", "h1-sim-token-0123456789abcdef")
+SECRET = "h1-sim-webhook-secret"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ServerThread]:
+    with ServerThread(lambda url: create_app(SimConfig(base_url=url))) as running:
+        yield running
+
+
+@pytest.fixture
+def sim_url(server: ServerThread) -> str:
+    httpx.post(f"{server.url}/_sim/reset").raise_for_status()
+    return server.url
+
+
+@pytest.fixture
+def api(sim_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=f"{sim_url}/v1", auth=TOKEN) as client:
+        yield client
+
+
+@pytest.fixture
+def control(sim_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=f"{sim_url}/_sim") as client:
+        yield client
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Receiver:
+    """A webhook endpoint: verifies `X-H1-Signature` in constant time, answers the queued
+    statuses first (to force redelivery), then 200."""
+
+    url: str = ""
+    secret: str = SECRET
+    received: list[Received] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)
+    verified: list[bool] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def app(self) -> Starlette:
+        async def hook(request: Request) -> Response:
+            raw = await request.body()
+            expected = "sha256=" + hmac.new(self.secret.encode(), raw, hashlib.sha256).hexdigest()
+            given = request.headers.get("x-h1-signature", "")
+            ok = hmac.compare_digest(expected, given)
+            with self.lock:
+                self.received.append(Received(dict(request.headers), raw))
+                self.verified.append(ok)
+                status = self.statuses.pop(0) if self.statuses else 200
+            return Response(status_code=status if ok else 401)
+
+        return Starlette(routes=[Route("/hook", hook, methods=["POST"])])
+
+
+@pytest.fixture(scope="module")
+def receiver_server() -> Iterator[tuple[ServerThread, Receiver]]:
+    receiver = Receiver()
+    with ServerThread(lambda url: receiver.app()) as running:
+        receiver.url = f"{running.url}/hook"
+        yield running, receiver
+
+
+@pytest.fixture
+def receiver(receiver_server: tuple[ServerThread, Receiver]) -> Receiver:
+    _, receiver = receiver_server
+    with receiver.lock:
+        receiver.received.clear()
+        receiver.verified.clear()
+        receiver.statuses.clear()
+    receiver.secret = SECRET
+    return receiver
+
+
+@pytest.fixture
+def drain(control: httpx.Client) -> Callable[[], None]:
+    """Wait until the simulator has no webhook queued or in flight."""
+
+    def wait() -> None:
+        control.post("/webhooks/drain", params={"timeout": "10"}).raise_for_status()
+
+    return wait
