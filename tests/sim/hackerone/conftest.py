@@ -8,7 +8,6 @@ import hmac
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 import pytest
@@ -31,22 +30,40 @@ def server() -> Iterator[ServerThread]:
         yield running
 
 
+# Clients live per module: building an httpx client (its TLS context) costs ~0.1 s.
+@pytest.fixture(scope="module")
+def http() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=10) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def api_client(server: ServerThread) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=f"{server.url}/v1", auth=TOKEN, timeout=10) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def control_client(server: ServerThread) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=f"{server.url}/_sim", timeout=10) as client:
+        yield client
+
+
 @pytest.fixture
-def sim_url(server: ServerThread) -> str:
-    httpx.post(f"{server.url}/_sim/reset").raise_for_status()
+def sim_url(server: ServerThread, control_client: httpx.Client) -> str:
+    """The simulator's URL, after a reset to the default seed."""
+    control_client.post("/reset").raise_for_status()
     return server.url
 
 
 @pytest.fixture
-def api(sim_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=f"{sim_url}/v1", auth=TOKEN) as client:
-        yield client
+def api(sim_url: str, api_client: httpx.Client) -> httpx.Client:
+    return api_client
 
 
 @pytest.fixture
-def control(sim_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=f"{sim_url}/_sim") as client:
-        yield client
+def control(sim_url: str, control_client: httpx.Client) -> httpx.Client:
+    return control_client
 
 
 @dataclass

@@ -30,6 +30,11 @@ from jirasync.sim.hackerone.state import CLOSED_STATES, State
 
 Json = dict[str, Any]
 DEFAULT_AVATAR = "/assets/avatars/default.png"
+TIMERS = tuple(
+    f"timer_{timer}_{suffix}"
+    for timer in ("bounty_awarded", "first_program_response", "report_resolved", "report_triage")
+    for suffix in ("elapsed_time", "miss_at")
+)
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -208,6 +213,9 @@ class Renderer:
         user = self.state.users.get(swag.user_id)
         if user is not None:
             doc["relationships"] = {"user": {"data": self.user(user)}}
+            if user.address is not None:
+                address = {"id": str(user.id), "type": "address", "attributes": user.address}
+                doc["relationships"]["address"] = {"data": address}
         return doc
 
     def attachment(self, attachment: Attachment, base_url: str) -> Json:
@@ -253,12 +261,18 @@ class Renderer:
         }
 
     # -- the report ---------------------------------------------------------------------------
-    def report(self, report: Report, base_url: str) -> Json:
+    def report(self, report: Report, base_url: str, listing: bool = False) -> Json:
+        """The full report; in lists (``listing``) HackerOne leaves out the timeline parts
+        (activities, swag, attachments, summaries), as the recorded list pages show."""
+        relationships = self._report_relationships(report, base_url)
+        if listing:
+            for name in ("activities", "swag", "attachments", "summaries"):
+                relationships.pop(name)
         return {
             "id": str(report.id),
             "type": "report",
             "attributes": self._report_attributes(report),
-            "relationships": self._report_relationships(report, base_url),
+            "relationships": relationships,
         }
 
     def _report_attributes(self, report: Report) -> Json:
@@ -269,6 +283,9 @@ class Renderer:
             "vulnerability_information": report.vulnerability_information,
         }
         attributes |= {name: iso(report.dates.get(name)) for name in REPORT_DATES}
+        # SLA timers: the simulator runs no SLA clock, so they stay null (as for programs
+        # without SLAs).
+        attributes |= dict.fromkeys(TIMERS)
         attributes["cve_ids"] = list(report.cve_ids)
         attributes["source"] = report.source
         # HackerOne leaves the reference keys out while no reference was ever set.
@@ -308,6 +325,7 @@ class Renderer:
         rels["activities"] = {"data": [self.activity(a, base_url) for a in newest_first]}
         rels["bounties"] = {"data": [self.bounty(state.bounties[i]) for i in report.bounty_ids]}
         rels["summaries"] = {"data": []}
+        rels["custom_field_values"] = {"data": []}
         return rels
 
 

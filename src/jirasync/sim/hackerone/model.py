@@ -34,6 +34,7 @@ class User:
     reputation: int | None = None
     signal: float | None = None
     impact: float | None = None
+    address: dict[str, str] | None = None  # postal address for swag, when the hacker gave one
 
 
 @dataclass

@@ -36,6 +36,7 @@ from jirasync.sim.hackerone.model import (
     REPORT_DATES,
     Activity,
     ApiToken,
+    Attachment,
     Bounty,
     Group,
     Member,
@@ -44,6 +45,7 @@ from jirasync.sim.hackerone.model import (
     Report,
     Severity,
     StructuredScope,
+    Swag,
     User,
     Weakness,
     WebhookConfig,
@@ -176,7 +178,15 @@ def _user(entry: dict[str, Any], where: str) -> User:
         reputation=_get(entry, "reputation", int, where, None),
         signal=_get(entry, "signal", float, where, None),
         impact=_get(entry, "impact", float, where, None),
+        address=_address(entry, where),
     )
+
+
+def _address(entry: dict[str, Any], where: str) -> dict[str, str] | None:
+    raw = entry.get("address")
+    if raw is None:
+        return None
+    return {str(k): str(v) for k, v in _mapping(raw, f"{where}.address").items()}
 
 
 def _user_ref(state: State, entry: dict[str, Any], key: str, where: str) -> User:
@@ -330,18 +340,23 @@ def _report(state: State, entry: dict[str, Any], where: str) -> None:
     state.reports[report.id] = report
     if entry.get("severity") is not None:
         _severity(state, report, _mapping(entry["severity"], f"{where}.severity"), where)
-    for i, raw in enumerate(_list(entry, "activities", where)):
-        _activity(
-            state,
-            program,
-            report,
-            _mapping(raw, f"{where}.activities[{i}]"),
-            f"{where}.activities[{i}]",
-        )
-    for i, raw in enumerate(_list(entry, "bounties", where)):
-        _bounty(state, report, _mapping(raw, f"{where}.bounties[{i}]"), f"{where}.bounties[{i}]")
+    _report_parts(state, program, report, entry, where)
     for moment in (d for d in dates.values() if d is not None):
         state.clock.observe(moment)
+
+
+def _report_parts(
+    state: State, program: Program, report: Report, entry: dict[str, Any], where: str
+) -> None:
+    """Bounties, swag and attachments first: activities may point at them."""
+    builders: list[tuple[str, Callable[[dict[str, Any], str], None]]] = [
+        ("bounties", lambda e, w: _bounty(state, report, e, w)),
+        ("swag", lambda e, w: _swag(state, report, e, w)),
+        ("attachments", lambda e, w: _attachment(state, report, e, w)),
+        ("activities", lambda e, w: _activity(state, program, report, e, w)),
+    ]
+    for key, build in builders:
+        _each(entry, key, where, build)
 
 
 def _in_program(
@@ -370,11 +385,13 @@ def _severity(state: State, report: Report, entry: dict[str, Any], where: str) -
     rating = _get(entry, "rating", str, f"{where}.severity")
     if rating not in RATINGS:
         raise SeedError(f"{where}.severity: rating must be one of {list(RATINGS)}")
-    extra = {k: str(v) for k, v in entry.items() if k not in ("rating", "score", "id")}
+    fixed = ("rating", "score", "id", "author_type", "calculation_method")
+    extra = {k: str(v) for k, v in entry.items() if k not in fixed}
     severity = Severity(
         id=_get(entry, "id", int, where, report.id + 50_000),
         rating=rating,
-        author_type="User",
+        author_type=_get(entry, "author_type", str, where, "User"),
+        calculation_method=_get(entry, "calculation_method", str, where, None),
         user_id=report.reporter_id,
         created_at=report.dates["created_at"] or EPOCH,
         score=_get(entry, "score", float, f"{where}.severity", None),
@@ -405,6 +422,11 @@ def _activity(
         ref = _assignee(state, program, {"group": entry["group"]}, where)
         assert ref is not None
         links["group"] = ref
+    if "swag" in entry:
+        swag_id = _get(entry, "swag", int, where)
+        if swag_id not in state.swags:
+            raise SeedError(f"{where}: 'swag' {swag_id} is not a swag of an earlier entry")
+        links["swag"] = ("swag", swag_id)
     created = _time(entry, "created_at", where, report.dates["created_at"])
     ident = _get(entry, "id", int, where, None) or state.next_id("activity")
     if ident in state.activities:
@@ -439,3 +461,30 @@ def _bounty(state: State, report: Report, entry: dict[str, Any], where: str) -> 
     )
     state.bounties[bounty.id] = bounty
     report.bounty_ids.append(bounty.id)
+
+
+def _swag(state: State, report: Report, entry: dict[str, Any], where: str) -> None:
+    swag = Swag(
+        id=_get(entry, "id", int, where, None) or state.next_id("swag"),
+        user_id=report.reporter_id,
+        created_at=_time(entry, "created_at", where, report.dates["created_at"]),
+        sent=_get(entry, "sent", bool, where, False),
+    )
+    if swag.id in state.swags:
+        raise SeedError(f"{where}: duplicate swag id {swag.id}")
+    state.swags[swag.id] = swag
+    report.swag_ids.append(swag.id)
+
+
+def _attachment(state: State, report: Report, entry: dict[str, Any], where: str) -> None:
+    content = _get(entry, "content", str, where, "").encode("utf-8")
+    attachment = Attachment(
+        id=_get(entry, "id", int, where, None) or state.next_id("attachment"),
+        file_name=_get(entry, "file_name", str, where),
+        content_type=_get(entry, "content_type", str, where, "application/octet-stream"),
+        file_size=_get(entry, "file_size", int, where, len(content)),
+        created_at=_time(entry, "created_at", where, report.dates["created_at"]),
+    )
+    state.attachments[attachment.id] = attachment
+    state.attachment_data[attachment.id] = content
+    report.attachment_ids.append(attachment.id)

@@ -38,7 +38,7 @@ async def list_reports(call: Call) -> Response:
     renderer = call.sim.renderer
     return h1_json(
         {
-            "data": [renderer.report(r, call.base_url) for r in page],
+            "data": [renderer.report(r, call.base_url, listing=True) for r in page],
             "links": page_links(
                 call.base_url, "/v1/reports", params, query.page, query.size, len(reports)
             ),
