@@ -3,6 +3,7 @@ authenticated httpx client, and a webhook receiver that verifies signatures."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import threading
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 
 import httpx
 import pytest
+import uvloop
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -24,9 +26,20 @@ TOKEN = ("jirasync-sim", "h1-sim-token-0123456789abcdef")
 SECRET = "h1-sim-webhook-secret"
 
 
+class FastServerThread(ServerThread):
+    """ServerThread on a uvloop loop. On the plain asyncio loop every request here takes
+    ~42 ms (measured: same for a bare Starlette app), with uvloop ~0.3 ms."""
+
+    def _run(self) -> None:
+        self.loop = uvloop.new_event_loop()
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_until_complete(self._server.serve(sockets=[self._sock]))
+        self.loop.close()
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[ServerThread]:
-    with ServerThread(lambda url: create_app(SimConfig(base_url=url))) as running:
+    with FastServerThread(lambda url: create_app(SimConfig(base_url=url))) as running:
         yield running
 
 
@@ -102,7 +115,7 @@ class Receiver:
 @pytest.fixture(scope="module")
 def receiver_server() -> Iterator[tuple[ServerThread, Receiver]]:
     receiver = Receiver()
-    with ServerThread(lambda url: receiver.app()) as running:
+    with FastServerThread(lambda url: receiver.app()) as running:
         receiver.url = f"{running.url}/hook"
         yield running, receiver
 
