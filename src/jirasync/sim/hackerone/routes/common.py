@@ -4,6 +4,7 @@ HackerOne's status codes, and typed readers for JSON request bodies (bad input â
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -70,9 +71,11 @@ def endpoint(sim: HackerOneSimulator, handler: Handler) -> Callable[[Request], A
             write = request.method not in ("GET", "HEAD")
             if not sim.limiter.admit(principal.token.identifier, write):
                 raise H1Error(429)
-            return await handler(Call(sim, request, principal))
+            response = await handler(Call(sim, request, principal))
         except H1Error as error:
-            return error.response()
+            response = error.response()
+        response.headers["X-Request-Id"] = str(uuid.uuid4())  # as on every HackerOne answer
+        return response
 
     return run
 

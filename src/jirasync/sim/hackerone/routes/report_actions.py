@@ -38,7 +38,7 @@ def _report_doc(call: Call, report_id: int) -> dict[str, object]:
 
 
 def attachments_for(call: Call, ids: list[int]) -> list[int]:
-    """Uploaded attachments of this program, each usable once."""
+    """Ids of uploaded attachments; an unknown id names `attachment_ids`."""
     for ident in ids:
         attachment = call.sim.state.attachments.get(ident)
         if attachment is None:
