@@ -7,6 +7,8 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jirasync.sim.common import SeedError, SimConfig
 from jirasync.sim.hackerone import HackerOneSimulator
@@ -100,3 +102,59 @@ def test_default_seed_is_valid_and_yaml_round_trips() -> None:
     state = build_state(yaml.safe_load(yaml.safe_dump(default_seed())))
     assert {p.handle for p in state.programs.values()} == {"acme", "globex"}
     assert len(state.reports) == 4
+
+
+SEED_KEYS = st.sampled_from(
+    [
+        "users",
+        "programs",
+        "reports",
+        "id",
+        "username",
+        "handle",
+        "groups",
+        "members",
+        "api_tokens",
+        "webhooks",
+        "url",
+        "events",
+        "permissions",
+        "name",
+        "user",
+        "program",
+        "title",
+        "state",
+        "reporter",
+        "created_at",
+        "activities",
+        "type",
+        "actor",
+        "severity",
+        "rating",
+        "assignee",
+        "bounties",
+        "amount",
+        "swag",
+        "attachments",
+        "file_name",
+        "weakness",
+        "rate_limits",
+    ]
+)
+SEED_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 3)
+    | st.sampled_from(["acme", "x", "new", "2020-01-01"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(SEED_KEYS, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.dictionaries(SEED_KEYS, SEED_VALUES, max_size=4))
+def test_any_malformed_seed_is_a_seed_error(seed: dict[str, Any]) -> None:
+    try:
+        build_state(seed)
+    except SeedError:
+        pass

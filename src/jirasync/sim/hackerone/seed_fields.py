@@ -21,6 +21,8 @@ def get(entry: dict[str, Any], key: str, kind: type[T], where: str, default: Any
         return default  # type: ignore[no-any-return]
     value = entry[key]
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        if abs(value) > 10**15:
+            raise SeedError(f"{where}: '{key}' is out of range")
         value = float(value)
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise SeedError(f"{where}: '{key}' must be {kind.__name__}, not {type(value).__name__}")
