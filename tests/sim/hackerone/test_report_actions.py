@@ -284,3 +284,20 @@ def test_report_becomes_public_through_the_control_route(
     assert attributes["disclosed_at"] is not None
     assert newest_activity(api, 100003)["type"] == "activity-report-became-public"
     assert control.post("/reports/100003/disclose").status_code == 409
+
+
+def test_scope_change_links_old_and_new_scope(api: httpx.Client) -> None:
+    body = doc("report-structured-scope", structured_scope_id=58)
+    assert api.put("/reports/100001/structured_scope", json=body).status_code == 200
+    activity = newest_activity(api, 100001)
+    assert activity["type"] == "activity-changed-scope"
+    rels = activity["relationships"]
+    assert (rels["old_scope"]["data"]["id"], rels["new_scope"]["data"]["id"]) == ("57", "58")
+
+
+def test_cves(api: httpx.Client) -> None:
+    response = api.put("/reports/100001/cves", json=doc("report-cves", cve_ids=["CVE-2026-12345"]))
+    assert response.status_code == 200
+    assert response.json()["data"]["attributes"]["cve_ids"] == ["CVE-2026-12345"]
+    assert newest_activity(api, 100001)["type"] == "activity-cve-id-added"
+    assert api.put("/reports/100001/cves", json=doc(cve_ids=["nope"])).status_code == 400

@@ -129,6 +129,10 @@ class Renderer:
             return self.group(found[1]) if found else None
         if kind == "swag" and ident in self.state.swags:
             return self.swag(self.state.swags[ident])
+        if kind == "structured_scope":
+            scopes = (p.scope(ident) for p in self.state.programs.values())
+            scope = next((s for s in scopes if s is not None), None)
+            return self.scope(scope) if scope is not None else None
         return None
 
     # -- report parts -------------------------------------------------------------------------
@@ -264,10 +268,9 @@ class Renderer:
     def report(self, report: Report, base_url: str, listing: bool = False) -> Json:
         """The full report; in lists (``listing``) HackerOne leaves out the timeline parts
         (activities, swag, attachments, summaries), as the recorded list pages show."""
-        relationships = self._report_relationships(report, base_url)
-        if listing:
-            for name in ("activities", "swag", "attachments", "summaries"):
-                relationships.pop(name)
+        relationships = self._report_relationships(report)
+        if not listing:
+            relationships |= self._report_timeline(report, base_url)
         return {
             "id": str(report.id),
             "type": "report",
@@ -294,7 +297,7 @@ class Renderer:
             attributes["issue_tracker_reference_url"] = report.reference_url
         return attributes
 
-    def _report_relationships(self, report: Report, base_url: str) -> Json:
+    def _report_relationships(self, report: Report) -> Json:
         state = self.state
         program = state.programs[report.program_id]
         rels: Json = {
@@ -311,21 +314,29 @@ class Renderer:
         scope = program.scope(report.scope_id) if report.scope_id else None
         if scope is not None:
             rels["structured_scope"] = {"data": self.scope(scope)}
-        rels["swag"] = {"data": [self.swag(state.swags[i]) for i in report.swag_ids]}
-        rels["attachments"] = {
-            "data": [self.attachment(state.attachments[i], base_url) for i in report.attachment_ids]
-        }
         rels["vulnerability_types"] = {
             "data": [self.vulnerability_type(weakness)] if weakness is not None else []
+        }
+        rels["bounties"] = {"data": [self.bounty(state.bounties[i]) for i in report.bounty_ids]}
+        rels["custom_field_values"] = {"data": []}
+        return rels
+
+    def _report_timeline(self, report: Report, base_url: str) -> Json:
+        state = self.state
+        rels: Json = {
+            "swag": {"data": [self.swag(state.swags[i]) for i in report.swag_ids]},
+            "attachments": {
+                "data": [
+                    self.attachment(state.attachments[i], base_url) for i in report.attachment_ids
+                ]
+            },
         }
         # Recorded report documents never list the submission itself (`activity-bug-filed`);
         # it only shows in incremental activities and the report_created webhook.
         shown = [a for a in state.report_activities(report) if a.type != "activity-bug-filed"]
         newest_first = sorted(shown, key=lambda a: (a.created_at, a.id), reverse=True)
         rels["activities"] = {"data": [self.activity(a, base_url) for a in newest_first]}
-        rels["bounties"] = {"data": [self.bounty(state.bounties[i]) for i in report.bounty_ids]}
         rels["summaries"] = {"data": []}
-        rels["custom_field_values"] = {"data": []}
         return rels
 
 

@@ -34,6 +34,7 @@ API: list[tuple[str, str, Handler]] = [
     ("PUT", R + "/weakness", report_actions.update_weakness),
     ("PUT", R + "/structured_scope", report_actions.update_scope),
     ("PUT", R + "/title", report_actions.update_title),
+    ("PUT", R + "/cves", report_actions.update_cves),
     ("PUT", R + "/close_comments", report_actions.close_comments),
     ("POST", R + "/disclosure_requests", report_actions.request_disclosure),
     ("DELETE", R + "/disclosure_requests", report_actions.cancel_disclosure),

@@ -1,7 +1,9 @@
 """What a program does to a report: comments, state changes, reference, assignee, severity,
-weakness, scope, title, close comments, disclosure requests. Each records its activity."""
+weakness, scope, CVEs, title, close comments, disclosure requests. Each records its activity."""
 
 from __future__ import annotations
+
+import re
 
 from starlette.responses import Response
 
@@ -30,6 +32,7 @@ CVSS_METRICS = (
     "subsequent_system_integrity",
     "subsequent_system_availability",
 )
+CVE_ID = re.compile(r"CVE-\d{4}-\d{4,}")
 CALCULATION_METHODS = ("cvss_3_0_hackerone", "cvss_3_1", "cvss_4_0", "manual")
 
 
@@ -212,13 +215,29 @@ async def update_scope(call: Call) -> Response:
     new = program.scope(scope_id)
     if new is None:
         raise invalid("structured_scope_id")
-    old = program.scope(report.scope_id) if report.scope_id else None
+    links: dict[str, Ref] = {"new_scope": ("structured_scope", new.id)}
+    if report.scope_id is not None:
+        links["old_scope"] = ("structured_scope", report.scope_id)
     report.scope_id = scope_id
-    change = {
-        "old_scope": old.asset_identifier if old else None,
-        "new_scope": new.asset_identifier,
-    }
-    call.sim.record(report, "activity-changed-scope", call.actor(), "", False, change)
+    call.sim.record(report, "activity-changed-scope", call.actor(), "", False, links=links)
+    return h1_json(_report_doc(call, report.id))
+
+
+async def update_cves(call: Call) -> Response:
+    report = call.report(write=True)
+    call.principal.require(REPORT_MANAGEMENT, status=404)
+    attrs = attributes(await call.data())
+    cve_ids = attrs.get("cve_ids")
+    if not isinstance(cve_ids, list) or not all(
+        isinstance(c, str) and CVE_ID.fullmatch(c) for c in cve_ids
+    ):
+        raise invalid("cve_ids")
+    added = [c for c in cve_ids if c not in report.cve_ids]
+    report.cve_ids = list(dict.fromkeys(cve_ids))
+    if added:
+        call.sim.record(
+            report, "activity-cve-id-added", call.actor(), "", False, {"cve_ids": added}
+        )
     return h1_json(_report_doc(call, report.id))
 
 
