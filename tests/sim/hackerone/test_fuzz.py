@@ -101,6 +101,51 @@ def test_write_endpoints_never_500(
     client.post("/_sim/reset")
 
 
+CONTROL_WRITES = [
+    ("PUT", "/_sim/programs/acme/webhooks"),
+    ("POST", "/_sim/programs/acme/reports"),
+    ("POST", "/_sim/reports/100002/comments"),
+    ("POST", "/_sim/reports/100002/disclosure_requests"),
+    ("PUT", "/_sim/rate_limits"),
+]
+CONTROL_KEYS = st.sampled_from(
+    [
+        "webhooks",
+        "url",
+        "secret",
+        "events",
+        "reporter",
+        "title",
+        "username",
+        "message",
+        "attachment_ids",
+        "severity_rating",
+        "weakness_id",
+        "structured_scope_id",
+        "impact",
+        "vulnerability_information",
+        "reads_per_minute",
+        "writes_per_20s",
+    ]
+)
+CONTROL_BODIES = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(CONTROL_KEYS, inner, max_size=4),
+    max_leaves=8,
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(endpoint=st.sampled_from(CONTROL_WRITES), body=CONTROL_BODIES)
+def test_control_routes_never_500(client: TestClient, endpoint: tuple[str, str], body: Any) -> None:
+    method, path = endpoint
+    response = client.request(method, path, json=body)
+    assert response.status_code < 500, (method, path, body, response.text)
+    client.post("/_sim/reset")
+
+
 PARAM_KEYS = st.sampled_from(
     [
         "filter[program][]",

@@ -187,7 +187,7 @@ class Control:
             raise ControlError("comments on this report are closed", 409)
         attachment_ids = body.get("attachment_ids", [])
         if not isinstance(attachment_ids, list) or any(
-            i not in self.sim.state.attachments for i in attachment_ids
+            not isinstance(i, int) or i not in self.sim.state.attachments for i in attachment_ids
         ):
             raise ControlError("attachment_ids must list uploaded attachment ids")
         report.attachment_ids.extend(attachment_ids)

@@ -79,7 +79,10 @@ async def change_state(call: Call) -> Response:
         original = attrs.get("original_report_id")
         if original is not None:
             original_id = integer(original, "original_report_id")
-            if original_id == report.id:
+            target_report = call.sim.state.reports.get(original_id)
+            if original_id == report.id or target_report is None:
+                raise invalid("original_report_id")
+            if target_report.program_id != report.program_id:
                 raise invalid("original_report_id")
             extra["original_report_id"] = original_id
     attachment_ids = attachments_for(call, id_list(attrs, "attachment_ids"))
