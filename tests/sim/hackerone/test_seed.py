@@ -45,6 +45,19 @@ def test_config_seed_replaces_the_default() -> None:
     assert list(sim.state.reports) == []
 
 
+def test_rate_limits_from_options_and_seed() -> None:
+    real = {"reads_per_minute": 600, "writes_per_20s": 25}
+    assert HackerOneSimulator(SimConfig(options={"rate_limits": real})).limiter.limits() == real
+    seed = {**default_seed(), "rate_limits": {"writes_per_20s": 5}}
+    assert HackerOneSimulator(SimConfig(seed=seed)).limiter.limits()["writes_per_20s"] == 5
+
+
+def test_state_snapshot(control: httpx.Client) -> None:
+    state = control.get("/state").json()
+    assert [p["attributes"]["handle"] for p in state["programs"]] == ["acme", "globex"]
+    assert len(state["reports"]) == 4
+
+
 def test_seed_route_rejects_bad_seeds_with_the_reason(control: httpx.Client) -> None:
     response = control.put("/seed", content="programs: [{handle: x}]")
     assert response.status_code == 400

@@ -71,6 +71,7 @@ class HackerOneSimulator(Simulator):
         }
 
     def routes(self) -> Sequence[BaseRoute]:
+        # Imported here: the route modules import this module for type checking.
         from jirasync.sim.hackerone.routes import all_routes
 
         return all_routes(self)

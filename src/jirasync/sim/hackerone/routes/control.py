@@ -6,6 +6,7 @@ their webhook exactly like API changes."""
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -19,6 +20,9 @@ from jirasync.sim.hackerone.seed import RATINGS, webhook_config
 
 if TYPE_CHECKING:
     from jirasync.sim.hackerone.simulator import HackerOneSimulator
+
+
+ControlHandler = Callable[[Request], Awaitable[Response]]
 
 
 class ControlError(Exception):
@@ -52,7 +56,7 @@ class Control:
         self.sim = sim
 
     def routes(self) -> list[BaseRoute]:
-        handlers = [
+        handlers: list[tuple[str, ControlHandler, str]] = [
             ("/_sim/programs/{handle}/webhooks", self.get_webhooks, "GET"),
             ("/_sim/programs/{handle}/webhooks", self.put_webhooks, "PUT"),
             ("/_sim/programs/{handle}/reports", self.submit_report, "POST"),
@@ -66,13 +70,12 @@ class Control:
         return [Route(path, self._wrap(fn), methods=[m]) for path, fn, m in handlers]
 
     @staticmethod
-    def _wrap(fn: Any) -> Any:
+    def _wrap(fn: ControlHandler) -> ControlHandler:
         async def run(request: Request) -> Response:
             try:
-                result: Response = await fn(request)
+                return await fn(request)
             except ControlError as exc:
                 return JSONResponse({"error": str(exc)}, exc.status)
-            return result
 
         return run
 
