@@ -212,10 +212,8 @@ def test_severity(api: httpx.Client) -> None:
     assert severity["attributes"]["author_type"] == "Team"
     activity = newest_activity(api, 100001)
     assert activity["type"] == "activity-report-severity-updated"
-    cvss = doc(
-        "severity", attack_vector="network", attack_complexity="low", calculation_method="cvss_3_1"
-    )
-    assert api.post("/reports/100001/severities", json=cvss).status_code == 200
+    partial = doc("severity", attack_vector="network", calculation_method="cvss_3_1")
+    assert api.post("/reports/100001/severities", json=partial).status_code == 400
     assert (
         api.post(
             "/reports/100001/severities", json=doc("severity", rating="apocalyptic")
@@ -301,3 +299,38 @@ def test_cves(api: httpx.Client) -> None:
     assert response.json()["data"]["attributes"]["cve_ids"] == ["CVE-2026-12345"]
     assert newest_activity(api, 100001)["type"] == "activity-cve-id-added"
     assert api.put("/reports/100001/cves", json=doc(cve_ids=["nope"])).status_code == 400
+
+
+def test_severity_from_cvss_metrics_is_scored(api: httpx.Client) -> None:
+    # The metrics and score of the recorded report 200 (recorded-vcr/report.json): 6.5 medium.
+    metrics = {
+        "attack_vector": "network",
+        "attack_complexity": "high",
+        "privileges_required": "none",
+        "user_interaction": "none",
+        "scope": "changed",
+        "confidentiality": "low",
+        "integrity": "low",
+        "availability": "low",
+    }
+    response = api.post("/reports/100001/severities", json=doc("severity", **metrics))
+    assert response.status_code == 200
+    attributes = response.json()["data"]["attributes"]
+    assert (attributes["score"], attributes["rating"]) == (6.5, "medium")
+    assert attributes["attack_complexity"] == "high"
+    critical = {
+        **metrics,
+        "attack_complexity": "low",
+        "confidentiality": "high",
+        "integrity": "high",
+        "availability": "high",
+    }
+    response = api.post("/reports/100001/severities", json=doc("severity", **critical))
+    assert (
+        response.json()["data"]["attributes"]["score"],
+        response.json()["data"]["attributes"]["rating"],
+    ) == (10.0, "critical")
+    bad = api.post(
+        "/reports/100001/severities", json=doc("severity", **{**metrics, "scope": "galactic"})
+    )
+    assert bad.json()["errors"][0]["source"] == {"parameter": "scope"}

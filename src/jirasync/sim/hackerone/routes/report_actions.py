@@ -4,10 +4,11 @@ weakness, scope, CVEs, title, close comments, disclosure requests. Each records 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from starlette.responses import Response
 
-from jirasync.sim.hackerone import transitions
+from jirasync.sim.hackerone import cvss, transitions
 from jirasync.sim.hackerone.errors import h1_json, invalid
 from jirasync.sim.hackerone.model import Ref, Severity
 from jirasync.sim.hackerone.routes.common import Call, attributes, flag, id_list, integer, text
@@ -15,23 +16,6 @@ from jirasync.sim.hackerone.seed import RATINGS
 from jirasync.sim.hackerone.state import CLOSED_STATES
 
 REPORT_MANAGEMENT = "report_management"
-CVSS_METRICS = (
-    "attack_vector",
-    "attack_complexity",
-    "privileges_required",
-    "user_interaction",
-    "scope",
-    "confidentiality",
-    "integrity",
-    "availability",
-    "attack_requirements",
-    "vulnerable_system_confidentiality",
-    "vulnerable_system_integrity",
-    "vulnerable_system_availability",
-    "subsequent_system_confidentiality",
-    "subsequent_system_integrity",
-    "subsequent_system_availability",
-)
 CVE_ID = re.compile(r"CVE-\d{4}-\d{4,}")
 CALCULATION_METHODS = ("cvss_3_0_hackerone", "cvss_3_1", "cvss_4_0", "manual")
 
@@ -154,41 +138,48 @@ async def set_assignee(call: Call) -> Response:
 
 
 async def update_severity(call: Call) -> Response:
+    """A rating, or CVSS 3 metrics from which score and rating are computed."""
     report = call.report(write=True)
     call.principal.require(REPORT_MANAGEMENT)
     attrs = attributes(await call.data())
-    rating = attrs.get("rating")
-    metrics = {m: str(attrs[m]) for m in CVSS_METRICS if attrs.get(m) is not None}
-    method = attrs.get("calculation_method")
-    if rating is None and not metrics:
-        raise invalid("rating")
-    if rating is not None and rating not in RATINGS:
-        raise invalid("rating")
-    if method is not None and method not in CALCULATION_METHODS:
-        raise invalid("calculation_method")
+    rating, score, metrics, method = _severity_from(attrs)
     state = call.sim.state
     old = state.severities.get(report.severity_id) if report.severity_id else None
     severity = Severity(
         id=state.next_id("severity"),
-        rating=str(rating or "none"),
+        rating=rating,
         author_type="Team",
         user_id=call.principal.user.id,
         created_at=state.clock.now(),
+        score=score,
         metrics=metrics,
         calculation_method=method,
     )
     state.severities[severity.id] = severity
     report.severity_id = severity.id
     change = {"old_severity": old.rating if old else None, "new_severity": severity.rating}
+    message = text(attrs, "message")
     call.sim.record(
-        report,
-        "activity-report-severity-updated",
-        call.actor(),
-        text(attrs, "message"),
-        False,
-        change,
+        report, "activity-report-severity-updated", call.actor(), message, False, change
     )
     return h1_json({"data": call.sim.renderer.severity(severity)})
+
+
+def _severity_from(attrs: dict[str, Any]) -> tuple[str, float | None, dict[str, str], str]:
+    method = attrs.get("calculation_method")
+    if method is not None and method not in CALCULATION_METHODS:
+        raise invalid("calculation_method")
+    given = {m: attrs[m] for m in cvss.METRICS if attrs.get(m) is not None}
+    if given and method in (None, "cvss_3_0_hackerone", "cvss_3_1"):
+        missing = cvss.invalid_metric(given)
+        if missing is not None:
+            raise invalid(missing)
+        score = cvss.base_score(given)
+        return cvss.rating(score), score, given, method or "cvss_3_1"
+    rating = attrs.get("rating")
+    if rating not in RATINGS:
+        raise invalid("rating")
+    return str(rating), None, {}, "manual"
 
 
 async def update_weakness(call: Call) -> Response:
