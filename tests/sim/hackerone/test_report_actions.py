@@ -334,3 +334,14 @@ def test_severity_from_cvss_metrics_is_scored(api: httpx.Client) -> None:
         "/reports/100001/severities", json=doc("severity", **{**metrics, "scope": "galactic"})
     )
     assert bad.json()["errors"][0]["source"] == {"parameter": "scope"}
+
+
+def test_needs_more_info_report_goes_inactive(api: httpx.Client, control: httpx.Client) -> None:
+    assert control.post("/reports/100001/inactive").status_code == 409  # still new
+    asked = doc("state-change", state="needs-more-info", message="steps?")
+    api.post("/reports/100001/state_changes", json=asked)
+    closed = control.post("/reports/100001/inactive").json()["data"]
+    assert closed["attributes"]["state"] == "informative"
+    activity = newest_activity(api, 100001)
+    assert activity["type"] == "activity-bug-inactive"
+    assert "actor" not in activity["relationships"]

@@ -63,6 +63,7 @@ class Control:
             ("/_sim/reports/{report_id}/comments", self.hacker_comment, "POST"),
             ("/_sim/reports/{report_id}/disclosure_requests", self.hacker_disclosure, "POST"),
             ("/_sim/reports/{report_id}/disclose", self.disclose, "POST"),
+            ("/_sim/reports/{report_id}/inactive", self.close_inactive, "POST"),
             ("/_sim/rate_limits", self.get_rate_limits, "GET"),
             ("/_sim/rate_limits", self.put_rate_limits, "PUT"),
             ("/_sim/attachments/{attachment_id}", self.download, "GET"),
@@ -228,6 +229,17 @@ class Control:
             raise ControlError("the report is already disclosed", 409)
         report.dates["disclosed_at"] = self.sim.state.clock.now()
         self.sim.record(report, "activity-report-became-public", ("program", report.program_id), "")
+        return self._report_json(report)
+
+    async def close_inactive(self, request: Request) -> Response:
+        """What HackerOne does to a report left in needs-more-info for 30 days: it closes it as
+        informative, with `activity-bug-inactive` and no actor."""
+        report = self._report(request)
+        if report.state != "needs-more-info":
+            raise ControlError("only a needs-more-info report can go inactive", 409)
+        report.state = "informative"
+        report.dates["closed_at"] = self.sim.state.clock.now()
+        self.sim.record(report, "activity-bug-inactive", None, "")
         return self._report_json(report)
 
     # -- rate limits and attachments ----------------------------------------------------------
