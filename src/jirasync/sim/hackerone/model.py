@@ -35,6 +35,7 @@ class User:
     signal: float | None = None
     impact: float | None = None
     address: dict[str, str] | None = None  # postal address for swag, when the hacker gave one
+    profile: dict[str, str | None] = field(default_factory=dict)  # bio, website, location
 
 
 @dataclass
@@ -95,6 +96,8 @@ class StructuredScope:
     max_severity: str
     created_at: datetime
     updated_at: datetime
+    # confidentiality/integrity/availability requirements and the asset's reference
+    details: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass

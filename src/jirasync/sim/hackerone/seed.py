@@ -53,6 +53,13 @@ from jirasync.sim.hackerone.seed_reports import RATINGS, build_report
 from jirasync.sim.hackerone.state import State
 from jirasync.sim.hackerone.webhooks import KNOWN_EVENTS
 
+SCOPE_DETAILS = (
+    "confidentiality_requirement",
+    "integrity_requirement",
+    "availability_requirement",
+    "reference",
+)
+
 __all__ = ["RATINGS", "build_state", "rate_limits", "webhook_config"]
 
 
@@ -107,6 +114,7 @@ def _user(entry: dict[str, Any], where: str) -> User:
         signal=get(entry, "signal", float, where, None),
         impact=get(entry, "impact", float, where, None),
         address=_address(entry, where),
+        profile={k: get(entry, k, str, where, None) for k in ("bio", "website", "location")},
     )
 
 
@@ -217,4 +225,5 @@ def _scope(entry: dict[str, Any], where: str) -> StructuredScope:
         max_severity=get(entry, "max_severity", str, where, "critical"),
         created_at=created,
         updated_at=get_time(entry, "updated_at", where, created),
+        details={k: get(entry, k, str, where, None) for k in SCOPE_DETAILS},
     )

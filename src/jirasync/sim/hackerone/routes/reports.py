@@ -83,7 +83,10 @@ async def create_report(call: Call) -> Response:
         severity = Severity(state.next_id("severity"), rating, "User", report.reporter_id, now)
         state.severities[severity.id] = severity
         report.severity_id = severity.id
-    call.sim.record(report, "activity-bug-filed", call.actor(), "")
+    filed = call.sim.record(report, "activity-bug-filed", call.actor(), "")
+    # The token is reporter and program at once: the recording sets both sides' dates.
+    report.dates["first_program_activity_at"] = filed.created_at
+    report.dates["last_program_activity_at"] = filed.created_at
     return h1_json({"data": call.sim.renderer.report(report, call.base_url)}, 201)
 
 
