@@ -146,6 +146,8 @@ def test_create_report(api: httpx.Client) -> None:
     assert report["attributes"]["state"] == "new"
     assert report["relationships"]["reporter"]["data"]["attributes"]["username"] == "jirasync-api"
     assert api.get(f"/reports/{report['id']}").status_code == 200
+    dates = report["attributes"]
+    assert dates["last_reporter_activity_at"] == dates["last_program_activity_at"] is not None
 
 
 def test_create_report_invalid_parameters(api: httpx.Client) -> None:

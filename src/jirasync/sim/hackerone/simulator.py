@@ -122,13 +122,26 @@ class HackerOneSimulator(Simulator):
     def _touch(self, report: Report, activity: Activity) -> None:
         dates, now = report.dates, activity.created_at
         dates["last_activity_at"] = now
-        if activity.actor == ("user", report.reporter_id):
-            dates["last_reporter_activity_at"] = now
-        elif activity.actor is not None:
+        if self._program_side(report, activity.actor):
             dates["last_program_activity_at"] = now
             dates["first_program_activity_at"] = dates["first_program_activity_at"] or now
+        elif activity.actor is not None:
+            dates["last_reporter_activity_at"] = now
         if not activity.internal:
             dates["last_public_activity_at"] = now
+
+    def _program_side(self, report: Report, actor: Ref | None) -> bool:
+        """The program itself, its members and its API users act for the program; any other
+        user (the reporter, a collaborator) is on the hacker's side."""
+        if actor is None:
+            return False
+        kind, ident = actor
+        program = self.state.programs[report.program_id]
+        if kind == "program":
+            return True
+        return program.member_for(ident) is not None or any(
+            t.user_id == ident for t in program.tokens
+        )
 
     def announce(self, report: Report, activity: Activity) -> None:
         event = webhooks.EVENTS.get(activity.type)

@@ -85,8 +85,7 @@ async def create_report(call: Call) -> Response:
         report.severity_id = severity.id
     filed = call.sim.record(report, "activity-bug-filed", call.actor(), "")
     # The token is reporter and program at once: the recording sets both sides' dates.
-    report.dates["first_program_activity_at"] = filed.created_at
-    report.dates["last_program_activity_at"] = filed.created_at
+    report.dates["last_reporter_activity_at"] = filed.created_at
     return h1_json({"data": call.sim.renderer.report(report, call.base_url)}, 201)
 
 
