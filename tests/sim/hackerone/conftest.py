@@ -9,6 +9,7 @@ import hmac
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import pytest
@@ -139,3 +140,56 @@ def drain(control: httpx.Client) -> Callable[[], None]:
         control.post("/webhooks/drain", params={"timeout": "10"}).raise_for_status()
 
     return wait
+
+
+# -- shape comparison (recorded or published HackerOne objects vs ours) -----------------------
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    return type(value).__name__
+
+
+def _shape_mismatches(recorded: Any, actual: Any, path: str = "$") -> list[str]:
+    if recorded is None or actual is None:
+        return []
+    if _kind(recorded) != _kind(actual):
+        return [f"{path}: recorded {_kind(recorded)}, got {_kind(actual)}"]
+    if isinstance(recorded, dict):
+        if recorded.get("type", actual.get("type")) != actual.get("type", recorded.get("type")):
+            return []  # polymorphic relationship (actor user/program, assignee user/group)
+        problems = [f"{path}: missing key {key!r}" for key in recorded if key not in actual]
+        for key in recorded:
+            if key in actual:
+                problems += _shape_mismatches(recorded[key], actual[key], f"{path}.{key}")
+        return problems
+    if isinstance(recorded, list):
+        return _list_mismatches(recorded, actual, path)
+    return []
+
+
+def _list_mismatches(recorded: list[Any], actual: list[Any], path: str) -> list[str]:
+    """Typed objects are compared with a recorded object of the same `type`; other items with
+    the recording's first item."""
+    if not recorded or not actual:
+        return []
+    by_type = {}
+    for item in recorded:
+        if isinstance(item, dict) and "type" in item:
+            by_type.setdefault(item["type"], item)
+    problems = []
+    for i, item in enumerate(actual):
+        model = by_type.get(item.get("type")) if isinstance(item, dict) else None
+        if model is None and not by_type:
+            model = recorded[0]
+        if model is not None:
+            problems += _shape_mismatches(model, item, f"{path}[{i}]")
+    return problems
+
+
+@pytest.fixture
+def shape_mismatches() -> Callable[[Any, Any], list[str]]:
+    """Every key of the HackerOne object must be in ours with the same JSON type; a null on
+    either side is a value, not a shape; objects of different `type` are not compared."""
+    return _shape_mismatches

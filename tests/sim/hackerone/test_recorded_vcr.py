@@ -22,6 +22,7 @@ import httpx
 import pytest
 import yaml
 
+ShapeCheck = Callable[[Any, Any], list[str]]
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "hackerone"
 CASSETTES = FIXTURES / "recorded-vcr"
 RECORDED_HOST = "https://api.hackerone.com"
@@ -88,52 +89,6 @@ FAULTS = {
 }
 
 
-# -- shape comparison -------------------------------------------------------------------------
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    return type(value).__name__
-
-
-def shape_mismatches(recorded: Any, actual: Any, path: str = "$") -> list[str]:
-    if recorded is None or actual is None:
-        return []
-    if _kind(recorded) != _kind(actual):
-        return [f"{path}: recorded {_kind(recorded)}, got {_kind(actual)}"]
-    if isinstance(recorded, dict):
-        if recorded.get("type", actual.get("type")) != actual.get("type", recorded.get("type")):
-            return []  # polymorphic relationship (actor user/program, assignee user/group)
-        problems = [f"{path}: missing key {key!r}" for key in recorded if key not in actual]
-        for key in recorded:
-            if key in actual:
-                problems += shape_mismatches(recorded[key], actual[key], f"{path}.{key}")
-        return problems
-    if isinstance(recorded, list):
-        return _list_mismatches(recorded, actual, path)
-    return []
-
-
-def _list_mismatches(recorded: list[Any], actual: list[Any], path: str) -> list[str]:
-    """Typed objects are compared with a recorded object of the same `type`; other items with
-    the recording's first item."""
-    if not recorded or not actual:
-        return []
-    by_type = {}
-    for item in recorded:
-        if isinstance(item, dict) and "type" in item:
-            by_type.setdefault(item["type"], item)
-    problems = []
-    for i, item in enumerate(actual):
-        model = by_type.get(item.get("type")) if isinstance(item, dict) else None
-        if model is None and not by_type:
-            model = recorded[0]
-        if model is not None:
-            problems += shape_mismatches(model, item, f"{path}[{i}]")
-    return problems
-
-
 # -- replay -----------------------------------------------------------------------------------
 @pytest.fixture
 def seeded(control: httpx.Client) -> Iterator[Callable[[str], None]]:
@@ -152,7 +107,11 @@ REPLAYED = sorted(set(CASSETTE_GROUPS) - set(EXCLUDED))
 
 @pytest.mark.parametrize("cassette", REPLAYED)
 def test_recorded_cassette(
-    cassette: str, seeded: Callable[[str], None], sim_url: str, http: httpx.Client
+    cassette: str,
+    seeded: Callable[[str], None],
+    sim_url: str,
+    http: httpx.Client,
+    shape_mismatches: ShapeCheck,
 ) -> None:
     seeded(cassette)
     auth = TOKENS.get(cassette, FULL)
@@ -179,7 +138,7 @@ def test_every_cassette_is_replayed_or_excluded_with_a_reason() -> None:
     assert len([p for ps in CASSETTE_GROUPS.values() for p in ps]) == 62
 
 
-def test_shape_comparison_catches_differences() -> None:
+def test_shape_comparison_catches_differences(shape_mismatches: ShapeCheck) -> None:
     assert shape_mismatches({"a": "1"}, {"a": 1}) == ["$.a: recorded str, got number"]
     assert shape_mismatches({"a": 1, "b": None}, {"a": 2.5}) == ["$: missing key 'b'"]
     assert shape_mismatches([{"type": "x", "k": 1}], [{"type": "x"}]) == ["$[0]: missing key 'k'"]

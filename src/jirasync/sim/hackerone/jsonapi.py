@@ -129,6 +129,10 @@ class Renderer:
             return self.group(found[1]) if found else None
         if kind == "swag" and ident in self.state.swags:
             return self.swag(self.state.swags[ident])
+        if kind == "weakness":
+            weaknesses = (p.weakness(ident) for p in self.state.programs.values())
+            weakness = next((w for w in weaknesses if w is not None), None)
+            return self.vulnerability_type(weakness) if weakness is not None else None
         if kind == "structured_scope":
             scopes = (p.scope(ident) for p in self.state.programs.values())
             scope = next((s for s in scopes if s is not None), None)
@@ -248,8 +252,11 @@ class Renderer:
         relationships: Json = {}
         if activity.actor is not None:
             relationships["actor"] = {"data": self.ref(activity.actor)}
-        for name, ref in activity.links.items():
-            relationships[name] = {"data": self.ref(ref)}
+        for name, link in activity.links.items():
+            if isinstance(link, list):
+                relationships[name] = {"data": [self.ref(ref) for ref in link]}
+            else:
+                relationships[name] = {"data": self.ref(link)}
         if activity.attachment_ids:
             relationships["attachments"] = {
                 "data": [

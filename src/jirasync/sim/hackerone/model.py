@@ -179,7 +179,7 @@ class Activity:
     created_at: datetime
     updated_at: datetime
     attributes: dict[str, Any] = field(default_factory=dict)
-    links: dict[str, Ref] = field(default_factory=dict)
+    links: dict[str, Ref | list[Ref]] = field(default_factory=dict)
     attachment_ids: list[int] = field(default_factory=list)
 
 

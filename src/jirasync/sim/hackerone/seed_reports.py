@@ -149,7 +149,7 @@ def _activity(
         actor = ("program", program.id)
     else:
         actor = ("user", user_ref(state, entry, "actor", where).id)
-    links: dict[str, Ref] = {}
+    links: dict[str, Ref | list[Ref]] = {}
     if "assigned_user" in entry:
         links["assigned_user"] = ("user", user_ref(state, entry, "assigned_user", where).id)
     if "group" in entry:

@@ -3,7 +3,7 @@ and announces them as signed program webhooks."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from starlette.routing import BaseRoute
@@ -95,7 +95,7 @@ class HackerOneSimulator(Simulator):
         message: str | None = "",
         internal: bool = False,
         attributes: dict[str, Any] | None = None,
-        links: dict[str, Ref] | None = None,
+        links: Mapping[str, Ref | list[Ref]] | None = None,
         attachment_ids: Sequence[int] = (),
     ) -> Activity:
         """Append an activity to the report, touch its dates, and send its webhook."""
@@ -110,7 +110,7 @@ class HackerOneSimulator(Simulator):
             created_at=now,
             updated_at=now,
             attributes=attributes or {},
-            links=links or {},
+            links=dict(links or {}),
             attachment_ids=list(attachment_ids),
         )
         self.state.activities[activity.id] = activity

@@ -191,11 +191,24 @@ async def update_weakness(call: Call) -> Response:
     if program.weakness(weakness_id) is None:
         raise invalid("weakness_id")
     old = program.weakness(report.weakness_id) if report.weakness_id else None
-    report.weakness_id = weakness_id
     new = program.weakness(weakness_id)
-    change = {"old_weakness": old.name if old else None, "new_weakness": new.name if new else None}
+    assert new is not None
+    report.weakness_id = weakness_id
+    # The reference names old/new weakness attributes; older answers (and the h1 client)
+    # carry old/new vulnerability types as relationships. Both are given.
+    change = {"old_weakness": old.name if old else None, "new_weakness": new.name}
+    links: dict[str, Ref | list[Ref]] = {
+        "old_vulnerability_types": [("weakness", old.id)] if old else [],
+        "new_vulnerability_types": [("weakness", new.id)],
+    }
     call.sim.record(
-        report, "activity-report-vulnerability-types-updated", call.actor(), "", False, change
+        report,
+        "activity-report-vulnerability-types-updated",
+        call.actor(),
+        "",
+        False,
+        change,
+        links=links,
     )
     return h1_json(_report_doc(call, report.id))
 
