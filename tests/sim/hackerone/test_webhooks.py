@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -197,3 +198,31 @@ def test_bad_webhook_configuration_is_400(control: Any) -> None:
         assert response.status_code == 400, hooks
         assert "error" in response.json()
     assert control.put("/programs/nope/webhooks", json={"webhooks": []}).status_code == 404
+
+
+def test_webhook_report_has_the_recorded_report_shape(
+    api: Any, control: Any, receiver: Any, drain: Drain, shape_mismatches: Any
+) -> None:
+    recorded_path = (
+        Path(__file__).parents[2] / "fixtures" / "hackerone" / "recorded-vcr" / "report.json"
+    )
+    recorded = json.loads(recorded_path.read_text("utf-8"))["response"]["body"]["data"]
+    # Bring report 100002 to the recorded situation: reference, CVSS severity, a user assignee.
+    reference = {"data": {"attributes": {"reference": "SEC-1", "reference_url": "https://j/SEC-1"}}}
+    api.post("/reports/100002/issue_tracker_reference_id", json=reference)
+    cvss = {
+        "attack_vector": "network",
+        "attack_complexity": "high",
+        "privileges_required": "none",
+        "user_interaction": "none",
+        "scope": "changed",
+        "confidentiality": "low",
+        "integrity": "low",
+        "availability": "low",
+    }
+    api.post("/reports/100002/severities", json={"data": {"attributes": cvss}})
+    hook(control, receiver.url)
+    api.put("/reports/100002/assignee", json={"data": {"type": "user", "id": 4954}})
+    drain()
+    sent = json.loads(receiver.received[0].body)["data"]["report"]
+    assert shape_mismatches(recorded, sent) == []
