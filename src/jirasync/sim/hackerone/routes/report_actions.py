@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from jirasync.sim.hackerone import cvss, transitions
 from jirasync.sim.hackerone.errors import h1_json, invalid
-from jirasync.sim.hackerone.model import Ref, Severity
+from jirasync.sim.hackerone.model import Ref, Report, Severity
 from jirasync.sim.hackerone.routes.common import Call, attributes, flag, id_list, integer, text
 from jirasync.sim.hackerone.seed import RATINGS
 from jirasync.sim.hackerone.state import CLOSED_STATES
@@ -24,12 +24,13 @@ def _report_doc(call: Call, report_id: int) -> dict[str, object]:
     return {"data": call.sim.renderer.report(call.sim.state.reports[report_id], call.base_url)}
 
 
-def attachments_for(call: Call, ids: list[int]) -> list[int]:
-    """Ids of uploaded attachments; an unknown id names `attachment_ids`."""
-    for ident in ids:
-        attachment = call.sim.state.attachments.get(ident)
-        if attachment is None:
-            raise invalid("attachment_ids")
+def attach(call: Call, report: Report, attrs: dict[str, Any]) -> list[int]:
+    """`attachment_ids` of uploaded files, now also listed on the report; an unknown id is a
+    400 naming `attachment_ids`."""
+    ids = id_list(attrs, "attachment_ids")
+    if any(i not in call.sim.state.attachments for i in ids):
+        raise invalid("attachment_ids")
+    report.attachment_ids.extend(i for i in ids if i not in report.attachment_ids)
     return ids
 
 
@@ -43,8 +44,7 @@ async def add_comment(call: Call) -> Response:
         call.principal.require(REPORT_MANAGEMENT)
     if report.comments_closed and not internal:
         raise invalid("report_id", "Comments on this report are closed.")
-    attachment_ids = attachments_for(call, id_list(attrs, "attachment_ids"))
-    report.attachment_ids.extend(i for i in attachment_ids if i not in report.attachment_ids)
+    attachment_ids = attach(call, report, attrs)
     activity = call.sim.record(
         report, "activity-comment", call.actor(), message, internal, attachment_ids=attachment_ids
     )
@@ -58,24 +58,25 @@ async def change_state(call: Call) -> Response:
     target = text(attrs, "state", required=True)
     message = text(attrs, "message")
     transitions.check(report.state, target, message)
-    extra: dict[str, object] = {}
-    if target == "duplicate":
-        original = attrs.get("original_report_id")
-        if original is not None:
-            original_id = integer(original, "original_report_id")
-            target_report = call.sim.state.reports.get(original_id)
-            if original_id == report.id or target_report is None:
-                raise invalid("original_report_id")
-            if target_report.program_id != report.program_id:
-                raise invalid("original_report_id")
-            extra["original_report_id"] = original_id
-    attachment_ids = attachments_for(call, id_list(attrs, "attachment_ids"))
+    extra = _duplicate_of(call, report, attrs) if target == "duplicate" else {}
+    attachment_ids = attach(call, report, attrs)
     kind = transitions.activity_type(report.state, target)
     _apply_state(call, report.id, target)
     call.sim.record(
         report, kind, call.actor(), message, False, extra, attachment_ids=attachment_ids
     )
     return h1_json(_report_doc(call, report.id), 201)
+
+
+def _duplicate_of(call: Call, report: Report, attrs: dict[str, Any]) -> dict[str, object]:
+    """The optional `original_report_id`: another report of the same program."""
+    if attrs.get("original_report_id") is None:
+        return {}
+    original_id = integer(attrs["original_report_id"], "original_report_id")
+    original = call.sim.state.reports.get(original_id)
+    if original is None or original is report or original.program_id != report.program_id:
+        raise invalid("original_report_id")
+    return {"original_report_id": original_id}
 
 
 def _apply_state(call: Call, report_id: int, target: str) -> None:
