@@ -3,7 +3,6 @@ authenticated httpx client, and a webhook receiver that verifies signatures."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import threading
@@ -13,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvloop
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -27,20 +25,9 @@ TOKEN = ("jirasync-sim", "h1-sim-token-0123456789abcdef")
 SECRET = "h1-sim-webhook-secret"
 
 
-class FastServerThread(ServerThread):
-    """ServerThread on a uvloop loop. On the plain asyncio loop every request here takes
-    ~42 ms (measured: same for a bare Starlette app), with uvloop ~0.3 ms."""
-
-    def _run(self) -> None:
-        self.loop = uvloop.new_event_loop()
-        asyncio.set_event_loop(self.loop)
-        self.loop.run_until_complete(self._server.serve(sockets=[self._sock]))
-        self.loop.close()
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[ServerThread]:
-    with FastServerThread(lambda url: create_app(SimConfig(base_url=url))) as running:
+    with ServerThread(lambda url: create_app(SimConfig(base_url=url))) as running:
         yield running
 
 
@@ -116,7 +103,7 @@ class Receiver:
 @pytest.fixture(scope="module")
 def receiver_server() -> Iterator[tuple[ServerThread, Receiver]]:
     receiver = Receiver()
-    with FastServerThread(lambda url: receiver.app()) as running:
+    with ServerThread(lambda url: receiver.app()) as running:
         receiver.url = f"{running.url}/hook"
         yield running, receiver
 
