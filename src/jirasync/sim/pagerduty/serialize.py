@@ -226,8 +226,9 @@ class Serializer:
         return data
 
     # -- directory ----------------------------------------------------------------------------
-    def user(self, user: User) -> JSON:
-        return {
+    def user(self, user: User, calendars: bool = False) -> JSON:
+        """`calendars`: the on-call feed URLs GET /users/{id} shows (lists and /me do not)."""
+        data = {
             **self.user_ref(user.id),
             "type": "user",
             "name": user.name,
@@ -242,7 +243,12 @@ class Serializer:
             "teams": [self.team_ref(t) for t in user.team_ids],
             "contact_methods": [],
             "notification_rules": [],
+            "created_via_sso": False,
         }
+        if calendars:
+            data["http_cal_url"] = f"{self.base}/private/{user.id}/feed"
+            data["web_cal_url"] = f"{self.base.replace('http', 'webcal', 1)}/private/{user.id}/feed"
+        return data
 
     def team(self, team: Team) -> JSON:
         return {
@@ -303,7 +309,8 @@ class Serializer:
             "incident_urgency_rule": {"type": "constant", "urgency": "high"},
             "support_hours": None,
             "scheduled_actions": [],
-            "last_incident_timestamp": None,
+            "alert_grouping_parameters": {"type": None},
+            "auto_pause_notifications_parameters": {"enabled": False, "timeout": None},
         }
 
     def subscription(self, sub: WebhookSubscription, with_secret: bool = False) -> JSON:

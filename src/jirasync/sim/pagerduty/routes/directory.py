@@ -45,7 +45,7 @@ async def get_user(ctx: Ctx) -> JSON:
     user = ctx.sim.state.users.get(ctx.path("id"))
     if user is None:
         raise not_found()
-    return {"user": ctx.sim.ser.user(user)}
+    return {"user": ctx.sim.ser.user(user, calendars=True)}
 
 
 async def users_me(ctx: Ctx) -> Response | JSON:
