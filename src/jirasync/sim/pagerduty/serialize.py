@@ -310,7 +310,7 @@ class Serializer:
             "support_hours": None,
             "scheduled_actions": [],
             "alert_grouping_parameters": {"type": None},
-            "auto_pause_notifications_parameters": {"enabled": False, "timeout": None},
+            "auto_pause_notifications_parameters": {"enabled": False, "timeout": 0},
         }
 
     def subscription(self, sub: WebhookSubscription, with_secret: bool = False) -> JSON:
