@@ -53,6 +53,8 @@ def test_from_is_required_with_an_account_key_on_declared_writes(api: Api) -> No
         ("PUT", "/incidents", {"incidents": []}),
         ("POST", f"/incidents/{incident_id}/notes", {"note": {"content": "x"}}),
         ("POST", f"/incidents/{incident_id}/status_updates", {"message": "x"}),
+        ("POST", f"/incidents/{incident_id}/snooze", {"duration": 60}),
+        ("PUT", f"/incidents/{incident_id}/merge", {"source_incidents": []}),
     ]:
         assert api.request(method, path, json=body).status_code == 400, path
 

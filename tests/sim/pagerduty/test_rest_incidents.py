@@ -191,3 +191,22 @@ def test_custom_field_values(api: Api) -> None:
     assert values[0]["value"] == "production"
     bad = {"custom_fields": [{"name": "nope", "value": 1}]}
     assert api.put(f"/incidents/{incident_id}/custom_fields/values", json=bad).status_code == 400
+
+
+def test_snooze_and_merge(api: Api) -> None:
+    frm = {"From": "alice@example.com"}
+    target = api.create("target")["id"]
+    source = api.create("source")["id"]
+    not_acked = api.post(f"/incidents/{target}/snooze", json={"duration": 60}, headers=frm)
+    assert not_acked.status_code == 400 and not_acked.json()["error"]["code"] == 1012
+    api.update(target, status="acknowledged")
+    snoozed = api.post(f"/incidents/{target}/snooze", json={"duration": 60}, headers=frm)
+    assert snoozed.status_code == 201
+    assert snoozed.json()["incident"]["pending_actions"][0]["type"] == "unacknowledge"
+    body = {"source_incidents": [{"id": source, "type": "incident_reference"}]}
+    merged = api.put(f"/incidents/{target}/merge", json=body, headers=frm)
+    assert merged.status_code == 200
+    source_now = api.get(f"/incidents/{source}").json()["incident"]
+    assert source_now["status"] == "resolved"
+    assert source_now["resolve_reason"]["incident"]["id"] == target
+    assert api.put(f"/incidents/{target}/merge", json=body).status_code == 400  # From required

@@ -7,6 +7,7 @@ Inputs are the already-unwrapped JSON entities; malformed ones raise `PDError` (
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from jirasync.sim.pagerduty.changes import Change, ChangeSink
@@ -15,6 +16,7 @@ from jirasync.sim.pagerduty.errors import (
     CANNOT_ESCALATE,
     INVALID_PRIORITY,
     INVALID_STATUS,
+    NOT_ACKNOWLEDGED,
     PDError,
     invalid,
 )
@@ -489,6 +491,38 @@ class Incidents:
         if body.get("status") == "resolved":
             self.set_status(incident, "resolved", actor, body.get("resolution"))
 
+    # -- snooze and merge ---------------------------------------------------------------------
+    def snooze(self, incident: Incident, duration: Any, actor: Actor | None) -> None:
+        if (
+            not isinstance(duration, int)
+            or isinstance(duration, bool)
+            or not 1 <= duration <= 604800
+        ):
+            raise invalid("duration must be a number of seconds between 1 and 604800")
+        if incident.status != "acknowledged":
+            raise PDError(
+                400,
+                "Incident is not Acknowledged",
+                NOT_ACKNOWLEDGED,
+                ["Only acknowledged incidents can be snoozed"],
+            )
+        incident.snoozed_until = self.state.clock() + timedelta(seconds=duration)
+        self._log(incident, "snooze_log_entry", actor, f"Snoozed for {duration} seconds.")
+
+    def merge(self, target: Incident, sources: list[Incident], actor: Actor | None) -> None:
+        self._require_open(target)
+        for source in sources:
+            if source.id == target.id or source.status == "resolved":
+                raise invalid(f"Incident {source.id} cannot be merged")
+        for source in sources:
+            target.alert_ids.extend(source.alert_ids)
+            for alert_id in source.alert_ids:
+                self.state.alerts[alert_id].incident_id = target.id
+            source.alert_ids = []
+            source.merged_into = target.id
+            self.resolve(source, actor, f"Merged into {summary_of(target)}")
+        target.updated_at = self.state.clock()
+
     # -- notes --------------------------------------------------------------------------------
     def add_note(self, incident: Incident, content: Any, actor: Actor | None) -> Note:
         if not isinstance(content, str) or not content.strip():
@@ -626,6 +660,10 @@ class Incidents:
         }
         self._emit("incident.responder.added", incident, actor, entry, data)
         return responder
+
+
+def summary_of(incident: Incident) -> str:
+    return f"[#{incident.number}] {incident.title}"
 
 
 def _details(body: Any) -> str | None:

@@ -146,7 +146,8 @@ class Incident:
     last_status_change_by: Actor | None = None
     resolved_at: datetime | None = None
     reopened_at: datetime | None = None
-    resolve_reason: str | None = None
+    merged_into: str | None = None  # the incident this one was merged into (and resolved)
+    snoozed_until: datetime | None = None
     conference_bridge: dict[str, Any] | None = None
     first_trigger_log_entry_id: str | None = None
     alert_ids: list[str] = field(default_factory=list)

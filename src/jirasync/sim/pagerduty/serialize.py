@@ -150,7 +150,7 @@ class Serializer:
             "incident_type": {"name": incident.incident_type},
             "escalation_policy": self.policy_ref(incident.escalation_policy_id),
             "teams": [self.team_ref(t) for t in service.team_ids],
-            "pending_actions": [],
+            "pending_actions": self.pending_actions(incident),
             "acknowledgements": [
                 {"at": ts(a.at), "acknowledger": self.user_ref(a.user_id)}
                 for a in incident.acknowledgements
@@ -158,7 +158,7 @@ class Serializer:
             "alert_grouping": None,
             "last_status_change_by": last_by or self.service_ref(service.id),
             "priority": self.priority_ref(incident.priority_id),
-            "resolve_reason": None,
+            "resolve_reason": self.resolve_reason(incident),
             "conference_bridge": incident.conference_bridge,
             "incidents_responders": [],
             "responder_requests": [],
@@ -169,6 +169,19 @@ class Serializer:
         if "body" in include:
             data["body"] = {"type": "incident_body", "details": incident.details}
         return data
+
+    def resolve_reason(self, incident: Incident) -> JSON | None:
+        if incident.merged_into is None:
+            return None
+        target = self.state.incidents[incident.merged_into]
+        return {"type": "merge_resolve_reason", "incident": self.incident_ref(target)}
+
+    @staticmethod
+    def pending_actions(incident: Incident) -> list[JSON]:
+        # a snooze schedules the return to triggered; the simulator shows it, runs no timer
+        if incident.snoozed_until is None or incident.status != "acknowledged":
+            return []
+        return [{"type": "unacknowledge", "at": ts(incident.snoozed_until)}]
 
     def custom_field_values(self, incident: Incident) -> list[JSON]:
         return [
@@ -369,7 +382,7 @@ class Serializer:
             "priority": self.priority_ref(incident.priority_id, webhook=True),
             "urgency": incident.urgency,
             "conference_bridge": incident.conference_bridge,
-            "resolve_reason": None,
+            "resolve_reason": self.resolve_reason(incident),
         }
 
 

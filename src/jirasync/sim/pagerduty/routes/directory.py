@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from jirasync.sim.pagerduty.endpoint import JSON, Ctx, endpoint
 from jirasync.sim.pagerduty.errors import MISSING_ABILITY, PDError, not_found
-from jirasync.sim.pagerduty.http import JSON, Ctx, endpoint
 from jirasync.sim.pagerduty.pagination import multi, page
 
 if TYPE_CHECKING:

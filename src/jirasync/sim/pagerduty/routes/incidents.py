@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.routing import BaseRoute, Route
 
+from jirasync.sim.pagerduty.endpoint import JSON, Ctx, endpoint
 from jirasync.sim.pagerduty.errors import PDError, invalid
-from jirasync.sim.pagerduty.http import JSON, Ctx, endpoint
 from jirasync.sim.pagerduty.incidents import ref_id
 from jirasync.sim.pagerduty.listing import (
     INCIDENT_INCLUDES,
@@ -16,6 +16,7 @@ from jirasync.sim.pagerduty.listing import (
     includes,
     render_incident,
 )
+from jirasync.sim.pagerduty.model import Actor
 from jirasync.sim.pagerduty.pagination import page
 from jirasync.sim.pagerduty.serialize import ts
 
@@ -68,6 +69,27 @@ async def bulk_update(ctx: Ctx) -> Any:
     for incident, item in targets:
         ctx.sim.incidents.update(incident, item, ctx.actor)
     return {"incidents": [ctx.sim.ser.incident(i) for i, _ in targets]}
+
+
+async def snooze(ctx: Ctx) -> JSON:
+    incident = ctx.sim.state.incident(ctx.path("id"))
+    body = await ctx.body()
+    ctx.sim.incidents.snooze(
+        incident, body.get("duration") if isinstance(body, dict) else None, ctx.actor
+    )
+    return {"incident": ctx.sim.ser.incident(incident)}
+
+
+async def merge(ctx: Ctx) -> JSON:
+    state = ctx.sim.state
+    target = state.incident(ctx.path("id"))
+    body = await ctx.body()
+    refs = body.get("source_incidents") if isinstance(body, dict) else None
+    if not isinstance(refs, list) or not refs:
+        raise invalid("source_incidents must be a non-empty list of incident references")
+    sources = [state.incident(ref_id(r, "incident", "source_incidents[]")) for r in refs]
+    ctx.sim.incidents.merge(target, sources, ctx.actor)
+    return {"incident": ctx.sim.ser.incident(target)}
 
 
 async def list_alerts(ctx: Ctx) -> JSON:
@@ -132,16 +154,20 @@ async def post_responder_request(ctx: Ctx) -> JSON:
     if not isinstance(body, dict) or not isinstance(body.get("responder_request_targets"), list):
         raise invalid("responder_request_targets is required")
     message = str(body.get("message", ""))
+    requester = state.users.get(str(body.get("requester_id")))
+    if requester is None:
+        raise invalid("requester_id must name a user")
+    actor = ctx.actor or Actor("user", requester.id)
     user_ids = []
     for n, target in enumerate(body["responder_request_targets"]):
         inner = target.get("responder_request_target") if isinstance(target, dict) else None
         user_ids.append(ref_id(inner, "user", f"responder_request_targets[{n}]"))
     for user_id in user_ids:
-        ctx.sim.incidents.add_responder(incident, user_id, message, ctx.actor)
+        ctx.sim.incidents.add_responder(incident, user_id, message, actor)
     return {
         "responder_request": {
             "incident": ser.incident_ref(incident),
-            "requester": ser.actor_ref(ctx.actor),
+            "requester": ser.user_ref(requester.id),
             "requested_at": ts(state.clock()),
             "message": message,
             "responder_request_targets": [
@@ -163,6 +189,10 @@ def routes(sim: PagerDutySimulator) -> list[BaseRoute]:
         Route("/incidents/{id}", ep(get_incident), methods=["GET"]),
         Route("/incidents/{id}", ep(update_incident, from_required=True), methods=["PUT"]),
         Route("/incidents/{id}/alerts", ep(list_alerts), methods=["GET"]),
+        Route(
+            "/incidents/{id}/snooze", ep(snooze, from_required=True, status=201), methods=["POST"]
+        ),
+        Route("/incidents/{id}/merge", ep(merge, from_required=True), methods=["PUT"]),
         Route("/incidents/{id}/custom_fields/values", ep(get_custom_fields), methods=["GET"]),
         Route(
             "/incidents/{id}/custom_fields/values",

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.routing import BaseRoute, Route
 
+from jirasync.sim.pagerduty.endpoint import JSON, Ctx, endpoint
 from jirasync.sim.pagerduty.errors import not_found
-from jirasync.sim.pagerduty.http import JSON, Ctx, endpoint
 from jirasync.sim.pagerduty.listing import includes, time_window
 from jirasync.sim.pagerduty.model import LogEntry
 from jirasync.sim.pagerduty.pagination import multi, page

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from jirasync.sim.pagerduty.endpoint import JSON, Ctx, endpoint
 from jirasync.sim.pagerduty.errors import PRODUCT_LIMIT, PDError, invalid
-from jirasync.sim.pagerduty.http import JSON, Ctx, endpoint
 from jirasync.sim.pagerduty.model import WebhookSubscription
 from jirasync.sim.pagerduty.pagination import page
 
