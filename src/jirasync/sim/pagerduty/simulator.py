@@ -54,6 +54,7 @@ class PagerDutySimulator(Simulator):
 
     # -- state --------------------------------------------------------------------------------
     def _install(self, state: State) -> None:
+        self.dispatcher.forget_deliveries()
         self.state = state
         self.ser = Serializer(state, self.base_url)
         self.incidents = Incidents(state, self.ser, self.dispatcher.on_change)

@@ -51,6 +51,14 @@ def occurred(at: datetime) -> str:
 class WebhookDispatcher:
     def __init__(self, sim: PagerDutySimulator) -> None:
         self.sim = sim
+        # deliveries submitted for the current state; a reset or new seed starts afresh so a
+        # retry still running from before cannot count drops against a new subscription
+        self._current: set[int] = set()
+
+    def forget_deliveries(self) -> None:
+        """Called when the state is replaced: drop what waits, ignore what is in flight."""
+        self.sim.webhooks.drop_pending(lambda d: d.state == "pending")
+        self._current.clear()
 
     # -- which subscriptions ------------------------------------------------------------------
     def matching(self, change: Change) -> list[WebhookSubscription]:
@@ -145,10 +153,17 @@ class WebhookDispatcher:
         }
         for header in sub.custom_headers:
             headers[header["name"]] = header["value"]
-        return self.sim.webhooks.submit(sub.url, name, body, headers, key, webhook_id)
+        delivery = self.sim.webhooks.submit(sub.url, name, body, headers, key, webhook_id)
+        self._current.add(delivery.seq)
+        if delivery.state == "dropped":  # a drop fault reported before its seq was recorded
+            self.on_result(delivery)
+        return delivery
 
     # -- delivery results ---------------------------------------------------------------------
     def on_result(self, delivery: Delivery) -> None:
+        if delivery.seq not in self._current:
+            return
+        self._current.discard(delivery.seq)
         sub = self.sim.state.subscriptions.get(delivery.headers.get(SUBSCRIPTION_HEADER, ""))
         if sub is None:
             return
