@@ -1,6 +1,6 @@
 """Incident behaviour: create, the status machine (acknowledge, unacknowledge, resolve,
-reopen), reassign / escalate / delegate, priority, notes, custom fields. Each change writes
-the log entry PagerDuty would write and reports a `Change` for the webhooks.
+reopen), reassign / escalate / delegate, priority, snooze and merge. Each change goes through
+the journal (log entry + `Change` for the webhooks); notes and the like are in annotations.py.
 
 Inputs are the already-unwrapped JSON entities; malformed ones raise `PDError` (400).
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from jirasync.sim.pagerduty.changes import Change, ChangeSink
 from jirasync.sim.pagerduty.errors import (
     ALREADY_RESOLVED,
     CANNOT_ESCALATE,
@@ -20,20 +19,17 @@ from jirasync.sim.pagerduty.errors import (
     PDError,
     invalid,
 )
+from jirasync.sim.pagerduty.journal import Journal
 from jirasync.sim.pagerduty.model import (
     STATUSES,
     URGENCIES,
     Actor,
     Assignment,
     Incident,
-    LogEntry,
-    Note,
     Service,
 )
-from jirasync.sim.pagerduty.serialize import Serializer
-from jirasync.sim.pagerduty.state import State
+from jirasync.sim.pagerduty.serialize import summary
 
-MAX_NOTES = 2000
 DUPLICATE_KEY = "Open incident with matching dedup key already exists on this service"
 
 
@@ -46,57 +42,8 @@ def ref_id(value: Any, kind: str, field: str) -> str:
     return str(value["id"])
 
 
-class Incidents:
-    def __init__(self, state: State, serializer: Serializer, sink: ChangeSink) -> None:
-        self.state = state
-        self.ser = serializer
-        self.sink = sink
-
+class Incidents(Journal):
     # -- helpers ------------------------------------------------------------------------------
-    def _log(
-        self,
-        incident: Incident,
-        type_: str,
-        actor: Actor | None,
-        summary: str,
-        channel: dict[str, Any] | None = None,
-        **extra: Any,
-    ) -> LogEntry:
-        entry = LogEntry(
-            id=self.state.new_id("R", 13),
-            type=type_,
-            incident_id=incident.id,
-            created_at=self.state.clock(),
-            agent=actor,
-            channel=channel or {"type": "api"},
-            summary=summary,
-            **extra,
-        )
-        self.state.log_entries[entry.id] = entry
-        incident.log_entry_ids.append(entry.id)
-        incident.updated_at = entry.created_at
-        return entry
-
-    def _emit(
-        self,
-        event_type: str,
-        incident: Incident,
-        actor: Actor | None,
-        entry: LogEntry | None,
-        data: dict[str, Any] | None = None,
-    ) -> None:
-        self.sink(
-            Change(
-                event_type=event_type,
-                incident_id=incident.id,
-                service_id=incident.service_id,
-                occurred_at=entry.created_at if entry else self.state.clock(),
-                agent=actor,
-                data=data if data is not None else self.ser.webhook_incident(incident),
-                log_entry_id=entry.id if entry else None,
-            )
-        )
-
     def _status_changed(self, incident: Incident, actor: Actor | None) -> None:
         incident.last_status_change_at = self.state.clock()
         incident.last_status_change_by = actor
@@ -219,17 +166,17 @@ class Incidents:
         else:
             self._assign(incident, self._policy_users(incident, 1), "escalation_policy")
         incident.last_status_change_by = actor
-        entry = self._log(incident, "trigger_log_entry", actor, summary, channel)
+        entry = self.log(incident, "trigger_log_entry", actor, summary, channel)
         incident.first_trigger_log_entry_id = entry.id
         names = ", ".join(self.state.users[a.user_id].name for a in incident.assignments)
-        self._log(
+        self.log(
             incident,
             "assign_log_entry",
             actor,
             f"Assigned to {names}.",
             assignee_ids=[a.user_id for a in incident.assignments],
         )
-        self._emit("incident.triggered", incident, actor, entry)
+        self.emit("incident.triggered", incident, actor, entry)
 
     def trigger_from_alert(
         self, service: Service, title: str, key: str, actor: Actor, urgency: str
@@ -249,17 +196,17 @@ class Incidents:
             if actor.id not in [a.user_id for a in incident.assignments]:
                 incident.assignments.append(Assignment(actor.id, self.state.clock()))
         self._status_changed(incident, actor)
-        entry = self._log(
+        entry = self.log(
             incident, "acknowledge_log_entry", actor, f"Acknowledged by {self._name(actor)}."
         )
-        self._emit("incident.acknowledged", incident, actor, entry)
+        self.emit("incident.acknowledged", incident, actor, entry)
 
     def unacknowledge(self, incident: Incident, actor: Actor | None) -> None:
         incident.status = "triggered"
         incident.acknowledgements = []
         self._status_changed(incident, actor)
-        entry = self._log(incident, "unacknowledge_log_entry", actor, "Unacknowledged.")
-        self._emit("incident.unacknowledged", incident, actor, entry)
+        entry = self.log(incident, "unacknowledge_log_entry", actor, "Unacknowledged.")
+        self.emit("incident.unacknowledged", incident, actor, entry)
 
     def resolve(
         self, incident: Incident, actor: Actor | None, resolution: str | None = None
@@ -276,14 +223,14 @@ class Incidents:
         for alert_id in incident.alert_ids:
             self.state.alerts[alert_id].status = "resolved"
         self._status_changed(incident, actor)
-        entry = self._log(
+        entry = self.log(
             incident,
             "resolve_log_entry",
             actor,
             f"Resolved by {self._name(actor)}.",
             note=resolution,
         )
-        self._emit("incident.resolved", incident, actor, entry)
+        self.emit("incident.resolved", incident, actor, entry)
 
     def reopen(self, incident: Incident, actor: Actor | None, status: str) -> None:
         now = self.state.clock()
@@ -293,8 +240,8 @@ class Incidents:
         incident.escalation_level = 1
         self._assign(incident, self._policy_users(incident, 1), "escalation_policy")
         self._status_changed(incident, actor)
-        entry = self._log(incident, "reopen_log_entry", actor, f"Reopened by {self._name(actor)}.")
-        self._emit("incident.reopened", incident, actor, entry)
+        entry = self.log(incident, "reopen_log_entry", actor, f"Reopened by {self._name(actor)}.")
+        self.emit("incident.reopened", incident, actor, entry)
         if status == "acknowledged":
             # "When reopening an incident to the acknowledged status, it will be assigned to
             # the current user" (spec, PUT /incidents/{id})
@@ -328,24 +275,18 @@ class Incidents:
             incident.status = "triggered"
             incident.acknowledgements = []
 
-    def _require_open(self, incident: Incident) -> None:
-        if incident.status == "resolved":
-            raise PDError(
-                400, "Incident Already Resolved", ALREADY_RESOLVED, ["Incident Already Resolved"]
-            )
-
     def reassign(self, incident: Incident, user_ids: list[str], actor: Actor | None) -> None:
-        self._require_open(incident)
+        self.require_open(incident)
         self._assign(incident, user_ids, "direct_assignment")
         self._back_to_triggered(incident)
         names = ", ".join(self.state.users[u].name for u in user_ids)
-        entry = self._log(
+        entry = self.log(
             incident, "assign_log_entry", actor, f"Reassigned to {names}.", assignee_ids=user_ids
         )
-        self._emit("incident.reassigned", incident, actor, entry)
+        self.emit("incident.reassigned", incident, actor, entry)
 
     def escalate(self, incident: Incident, level: Any, actor: Actor | None) -> None:
-        self._require_open(incident)
+        self.require_open(incident)
         policy = self.state.escalation_policies[incident.escalation_policy_id]
         if (
             not isinstance(level, int)
@@ -361,30 +302,30 @@ class Incidents:
         incident.escalation_level = level
         self._assign(incident, self._policy_users(incident, level), "escalation_policy")
         self._back_to_triggered(incident)
-        entry = self._log(
+        entry = self.log(
             incident,
             "escalate_log_entry",
             actor,
             f"Escalated to level {level}.",
             assignee_ids=[a.user_id for a in incident.assignments],
         )
-        self._emit("incident.escalated", incident, actor, entry)
+        self.emit("incident.escalated", incident, actor, entry)
 
     def delegate(self, incident: Incident, policy_id: str, actor: Actor | None) -> None:
-        self._require_open(incident)
+        self.require_open(incident)
         policy = self.state.require_policy(policy_id)
         incident.escalation_policy_id = policy.id
         incident.escalation_level = 1
         self._assign(incident, self._policy_users(incident, 1), "escalation_policy")
         self._back_to_triggered(incident)
-        entry = self._log(
+        entry = self.log(
             incident,
             "delegate_log_entry",
             actor,
             f"Delegated to {policy.name}.",
             assignee_ids=[a.user_id for a in incident.assignments],
         )
-        self._emit("incident.delegated", incident, actor, entry)
+        self.emit("incident.delegated", incident, actor, entry)
 
     def set_priority(self, incident: Incident, value: Any, actor: Actor | None) -> None:
         priority_id = self._priority_id(value)
@@ -393,10 +334,10 @@ class Incidents:
         incident.priority_id = priority_id
         priority = self.state.priority(priority_id) if priority_id else None
         name = priority.name if priority else "none"
-        entry = self._log(
+        entry = self.log(
             incident, "priority_change_log_entry", actor, f"Priority changed to {name}."
         )
-        self._emit("incident.priority_updated", incident, actor, entry)
+        self.emit("incident.priority_updated", incident, actor, entry)
 
     # -- PUT /incidents/{id} -------------------------------------------------------------------
     def update(self, incident: Incident, body: Any, actor: Actor | None) -> Incident:
@@ -456,7 +397,7 @@ class Incidents:
             incident.updated_at = self.state.clock()
         if "urgency" in body and body["urgency"] != incident.urgency:
             incident.urgency = body["urgency"]
-            self._log(
+            self.log(
                 incident,
                 "urgency_change_log_entry",
                 actor,
@@ -468,7 +409,7 @@ class Incidents:
             self.set_priority(incident, body["priority"], actor)
         if "conference_bridge" in body:
             incident.conference_bridge = body["conference_bridge"]
-            self._emit(
+            self.emit(
                 "incident.conference_bridge.updated",
                 incident,
                 actor,
@@ -507,10 +448,10 @@ class Incidents:
                 ["Only acknowledged incidents can be snoozed"],
             )
         incident.snoozed_until = self.state.clock() + timedelta(seconds=duration)
-        self._log(incident, "snooze_log_entry", actor, f"Snoozed for {duration} seconds.")
+        self.log(incident, "snooze_log_entry", actor, f"Snoozed for {duration} seconds.")
 
     def merge(self, target: Incident, sources: list[Incident], actor: Actor | None) -> None:
-        self._require_open(target)
+        self.require_open(target)
         for source in sources:
             if source.id == target.id or source.status == "resolved":
                 raise invalid(f"Incident {source.id} cannot be merged")
@@ -520,150 +461,8 @@ class Incidents:
                 self.state.alerts[alert_id].incident_id = target.id
             source.alert_ids = []
             source.merged_into = target.id
-            self.resolve(source, actor, f"Merged into {summary_of(target)}")
+            self.resolve(source, actor, f"Merged into {summary(target)}")
         target.updated_at = self.state.clock()
-
-    # -- notes --------------------------------------------------------------------------------
-    def add_note(self, incident: Incident, content: Any, actor: Actor | None) -> Note:
-        if not isinstance(content, str) or not content.strip():
-            raise invalid("Note content cannot be empty.")
-        if len(incident.note_ids) >= MAX_NOTES:
-            raise invalid(f"An incident can have at most {MAX_NOTES} notes")
-        now = self.state.clock()
-        user_id = actor.id if actor and actor.kind == "user" else None
-        note = Note(self.state.new_id("P"), incident.id, user_id, content, now, now)
-        self.state.notes[note.id] = note
-        incident.note_ids.append(note.id)
-        entry = self._log(
-            incident,
-            "annotate_log_entry",
-            actor,
-            "Note added",
-            {"type": "note", "summary": content, "content": content},
-        )
-        self._emit("incident.annotated", incident, actor, entry, self._note_data(incident, note))
-        return note
-
-    def _note_data(self, incident: Incident, note: Note) -> dict[str, Any]:
-        return {
-            "incident": self.ser.incident_ref(incident),
-            "id": note.id,
-            "content": note.content,
-            "trimmed": False,
-            "type": "incident_note",
-        }
-
-    def note(self, incident: Incident, note_id: str) -> Note:
-        note = self.state.notes.get(note_id)
-        if note is None or note.incident_id != incident.id:
-            raise PDError(404, "Not Found", 2100)
-        return note
-
-    def edit_note(self, incident: Incident, note_id: str, content: Any) -> Note:
-        note = self.note(incident, note_id)
-        if not isinstance(content, str) or not content.strip():
-            raise invalid("Note content cannot be empty.")
-        note.content = content
-        note.updated_at = self.state.clock()
-        return note
-
-    def delete_note(self, incident: Incident, note_id: str) -> None:
-        note = self.note(incident, note_id)
-        incident.note_ids.remove(note.id)
-        del self.state.notes[note.id]
-
-    # -- custom fields, status updates, responders ---------------------------------------------
-    def set_custom_fields(self, incident: Incident, values: Any, actor: Actor | None) -> None:
-        if not isinstance(values, list):
-            raise invalid("custom_fields must be a list")
-        parsed = []
-        for item in values:
-            if not isinstance(item, dict) or "value" not in item:
-                raise invalid("each custom field needs an id or name and a value")
-            key = item.get("id") or item.get("name")
-            if not isinstance(key, str):
-                raise invalid("each custom field needs an id or name and a value")
-            parsed.append((self.state.custom_field(key), item["value"]))
-        changed = []
-        for field, value in parsed:
-            if incident.custom_field_values.get(field.id) != value:
-                incident.custom_field_values[field.id] = value
-                changed.append(field.id)
-        if changed:
-            entry = self._log(
-                incident,
-                "custom_field_value_change_log_entry",
-                actor,
-                "Custom field values changed.",
-            )
-            values_json = self.ser.custom_field_values(incident)
-            data = {
-                "incident": self.ser.incident_ref(incident),
-                "type": "incident_field_values",
-                "custom_fields": [
-                    {"id": v["id"], "name": v["name"], "type": "field_value", "value": v["value"]}
-                    for v in values_json
-                ],
-                "changed_custom_fields": [v for v in values_json if v["id"] in changed],
-            }
-            self._emit("incident.custom_field_values.updated", incident, actor, entry, data)
-
-    def publish_status_update(
-        self, incident: Incident, message: Any, actor: Actor | None
-    ) -> dict[str, Any]:
-        if not isinstance(message, str) or not message.strip():
-            raise invalid("Message cannot be empty.")
-        entry = self._log(
-            incident,
-            "status_update_log_entry",
-            actor,
-            "Status update published",
-            {"type": "status_update", "summary": message},
-        )
-        data = {
-            "incident": self.ser.incident_ref(incident),
-            "id": entry.id,
-            "message": message,
-            "trimmed": False,
-            "type": "incident_status_update",
-        }
-        self._emit("incident.status_update_published", incident, actor, entry, data)
-        return data
-
-    def add_responder(
-        self, incident: Incident, user_id: str, message: str, actor: Actor | None
-    ) -> dict[str, Any]:
-        self._require_open(incident)
-        self.state.require_user(user_id)
-        responder = {
-            "user_id": user_id,
-            "message": message,
-            "state": "pending",
-            "requester_id": actor.id if actor and actor.kind == "user" else None,
-            "at": self.state.clock(),
-        }
-        incident.responders.append(responder)
-        entry = self._log(
-            incident,
-            "responder_request_log_entry",
-            actor,
-            "Responders requested",
-            assignee_ids=[user_id],
-        )
-        data = {
-            "incident": self.ser.incident_ref(incident),
-            "user": self.ser.user_ref(user_id),
-            "escalation_policy": None,
-            "message": message,
-            "state": "pending",
-            "type": "incident_responder",
-        }
-        self._emit("incident.responder.added", incident, actor, entry, data)
-        return responder
-
-
-def summary_of(incident: Incident) -> str:
-    return f"[#{incident.number}] {incident.title}"
 
 
 def _details(body: Any) -> str | None:

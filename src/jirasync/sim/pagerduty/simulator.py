@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from jirasync.sim.common import Delivery, RetryPolicy, SeedError, SimConfig, Simulator
+from jirasync.sim.pagerduty.annotations import Annotations
 from jirasync.sim.pagerduty.errors import error_body
 from jirasync.sim.pagerduty.events_api import EventsApi
 from jirasync.sim.pagerduty.incidents import Incidents
@@ -58,6 +59,7 @@ class PagerDutySimulator(Simulator):
         self.state = state
         self.ser = Serializer(state, self.base_url)
         self.incidents = Incidents(state, self.ser, self.dispatcher.on_change)
+        self.annotations = Annotations(state, self.ser, self.dispatcher.on_change)
 
     def reset(self) -> None:
         self.load_seed(self.config.seed if self.config.seed is not None else DEFAULT_SEED)

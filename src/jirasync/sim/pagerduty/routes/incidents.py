@@ -128,7 +128,7 @@ async def put_custom_fields(ctx: Ctx) -> JSON:
     incident = ctx.sim.state.incident(ctx.path("id"))
     body = await ctx.body()
     values = body.get("custom_fields") if isinstance(body, dict) else None
-    ctx.sim.incidents.set_custom_fields(incident, values, ctx.actor)
+    ctx.sim.annotations.set_custom_fields(incident, values, ctx.actor)
     return {"custom_fields": ctx.sim.ser.custom_field_values(incident)}
 
 
@@ -136,7 +136,7 @@ async def post_status_update(ctx: Ctx) -> JSON:
     incident = ctx.sim.state.incident(ctx.path("id"))
     body = await ctx.body()
     message = body.get("message") if isinstance(body, dict) else None
-    data = ctx.sim.incidents.publish_status_update(incident, message, ctx.actor)
+    data = ctx.sim.annotations.publish_status_update(incident, message, ctx.actor)
     return {
         "status_update": {
             "id": data["id"],
@@ -163,7 +163,7 @@ async def post_responder_request(ctx: Ctx) -> JSON:
         inner = target.get("responder_request_target") if isinstance(target, dict) else None
         user_ids.append(ref_id(inner, "user", f"responder_request_targets[{n}]"))
     for user_id in user_ids:
-        ctx.sim.incidents.add_responder(incident, user_id, message, actor)
+        ctx.sim.annotations.add_responder(incident, user_id, message, actor)
     return {
         "responder_request": {
             "incident": ser.incident_ref(incident),

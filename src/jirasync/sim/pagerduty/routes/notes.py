@@ -40,20 +40,20 @@ async def list_notes(ctx: Ctx) -> JSON:
 async def add_note(ctx: Ctx) -> JSON:
     incident = ctx.sim.state.incident(ctx.path("id"))
     entity = await ctx.entity("note")
-    note = ctx.sim.incidents.add_note(incident, entity.get("content"), ctx.actor)
+    note = ctx.sim.annotations.add_note(incident, entity.get("content"), ctx.actor)
     return {"note": ctx.sim.ser.note(note)}
 
 
 async def edit_note(ctx: Ctx) -> JSON:
     incident = ctx.sim.state.incident(ctx.path("id"))
     entity = await ctx.entity("note")
-    note = ctx.sim.incidents.edit_note(incident, ctx.path("note_id"), entity.get("content"))
+    note = ctx.sim.annotations.edit_note(incident, ctx.path("note_id"), entity.get("content"))
     return {"note": ctx.sim.ser.note(note)}
 
 
 async def delete_note(ctx: Ctx) -> None:
     incident = ctx.sim.state.incident(ctx.path("id"))
-    ctx.sim.incidents.delete_note(incident, ctx.path("note_id"))
+    ctx.sim.annotations.delete_note(incident, ctx.path("note_id"))
 
 
 def _entries(ctx: Ctx, entries: list[LogEntry]) -> JSON:
