@@ -39,6 +39,32 @@ def seed(**changes: Any) -> dict[str, Any]:
         ),
         ({"webhook_subscriptions": [{"url": "ftp://x"}]}, "webhook_subscriptions[0].url"),
         (
+            {"teams": [{"id": "T1", "name": "a"}, {"id": "T1", "name": "b"}]},
+            "teams[1].id: T1 is used twice",
+        ),
+        (
+            {"escalation_policies": [{"name": "E", "levels": [["PUSER01"]], "num_loops": "x"}]},
+            "escalation_policies[0].num_loops: a non-negative integer",
+        ),
+        (
+            {
+                "incidents": [
+                    {"title": "a", "service": "Payments", "incident_key": "k"},
+                    {"title": "b", "service": "Payments", "incident_key": "k"},
+                ]
+            },
+            "incidents[1].incident_key: another open incident",
+        ),
+        (
+            {
+                "incidents": [
+                    {"title": "a", "service": "Payments", "number": 3},
+                    {"title": "b", "service": "Payments", "number": 3},
+                ]
+            },
+            "incidents[1].number: 3 is used twice",
+        ),
+        (
             {"incidents": [{"title": "t", "service": "Checkout API", "created_at": "yesterday"}]},
             "incidents[0].created_at: not an ISO 8601 date-time",
         ),

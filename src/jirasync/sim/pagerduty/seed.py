@@ -9,8 +9,12 @@ credentials are documented in docs/simulators/pagerduty.md.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from importlib import resources
 from typing import Any
+
+import yaml
 
 from jirasync.sim.common import SeedError
 from jirasync.sim.pagerduty.model import (
@@ -45,91 +49,14 @@ KNOWN_SECTIONS = {
 
 DEFAULT_ABILITIES = ["teams", "urgencies", "incident_priorities", "custom_incident_fields"]
 
-DEFAULT_SEED: dict[str, Any] = {
-    "api_keys": {
-        "account": [
-            {"key": "pdsim-account-key-0001"},
-            {"key": "pdsim-readonly-key-01", "read_only": True},
-        ],
-        "oauth": [{"token": "pdsim-oauth-token-alice", "user": "alice@example.com"}],
-    },
-    "teams": [{"id": "PTEAM01", "name": "Engineering"}],
-    "users": [
-        {
-            "id": "PUSER01",
-            "name": "Alice Admin",
-            "email": "alice@example.com",
-            "role": "admin",
-            "api_key": "pdsim-user-key-alice01",
-            "teams": ["Engineering"],
-        },
-        {
-            "id": "PUSER02",
-            "name": "Bob Responder",
-            "email": "bob@example.com",
-            "api_key": "pdsim-user-key-bob0001",
-            "teams": ["Engineering"],
-        },
-        {
-            "id": "PUSER03",
-            "name": "Carol Oncall",
-            "email": "carol@example.com",
-            "teams": ["Engineering"],
-        },
-        {"id": "PBOT001", "name": "jirasync", "email": "jirasync@example.com", "role": "admin"},
-    ],
-    "priorities": [
-        {"id": "PPRI001", "name": "P1", "description": "Critical, customer-facing outage"},
-        {"id": "PPRI002", "name": "P2", "description": "Major impact on many customers"},
-        {"id": "PPRI003", "name": "P3", "description": "Minor customer impact"},
-        {"id": "PPRI004", "name": "P4", "description": "Needs action, no customer impact"},
-        {"id": "PPRI005", "name": "P5", "description": "Cosmetic"},
-    ],
-    "escalation_policies": [
-        {
-            "id": "PEPOL01",
-            "name": "Engineering On-Call",
-            "teams": ["Engineering"],
-            "levels": [["alice@example.com"], ["bob@example.com", "carol@example.com"]],
-        },
-    ],
-    "services": [
-        {
-            "id": "PSVC001",
-            "name": "Checkout API",
-            "escalation_policy": "Engineering On-Call",
-            "routing_key": "a0c4e0f5d6b74f1c9e8d7c6b5a493827",
-            "teams": ["Engineering"],
-        },
-        {
-            "id": "PSVC002",
-            "name": "Payments",
-            "escalation_policy": "Engineering On-Call",
-            "routing_key": "b1d5f1a6e7c85a2d0f9e8d7c6b5a4938",
-            "teams": ["Engineering"],
-        },
-    ],
-    "custom_fields": [
-        {"id": "PCFLD01", "name": "environment", "display_name": "Environment"},
-    ],
-    "incidents": [
-        {
-            "title": "Checkout latency above SLO",
-            "service": "Checkout API",
-            "priority": "P2",
-            "incident_key": "demo-checkout-latency",
-        },
-    ],
-    "webhook_subscriptions": [
-        {
-            "id": "PWHSUB1",
-            "url": "http://127.0.0.1:8000/webhooks/pagerduty",
-            "secret": "pdsim-webhook-secret-0001",
-            "filter": {"type": "account_reference"},
-            "description": "jirasync (default seed)",
-        },
-    ],
-}
+
+def _default_seed() -> dict[str, Any]:
+    text = resources.files(__package__).joinpath("default_seed.yaml").read_text("utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
+DEFAULT_SEED: dict[str, Any] = _default_seed()
 
 ALL_INCIDENT_EVENTS = [
     "incident.acknowledged",
@@ -203,12 +130,14 @@ class _Loader:
         self.state = state
         self.webhook_url = webhook_url
 
-    def _id(self, item: dict[str, Any], where: str, prefix: str = "P") -> str:
+    def _id(self, item: dict[str, Any], where: str, taken: Mapping[str, Any]) -> str:
         id_ = item.get("id")
         if id_ is None:
-            return self.state.new_id(prefix)
+            return self.state.new_id()
         if not isinstance(id_, str) or not id_.isalnum():
             raise SeedError(f"{where}.id: must be letters and digits")
+        if id_ in taken:
+            raise SeedError(f"{where}.id: {id_} is used twice")
         return id_
 
     # -- lookups by id or name ----------------------------------------------------------------
@@ -241,7 +170,9 @@ class _Loader:
         for i, item in enumerate(items):
             where = f"teams[{i}]"
             team = Team(
-                self._id(item, where), _str(item, "name", where), item.get("description", "")
+                self._id(item, where, self.state.teams),
+                _str(item, "name", where),
+                item.get("description", ""),
             )
             self.state.teams[team.id] = team
 
@@ -254,7 +185,7 @@ class _Loader:
             if self.state.user_by_email(email):
                 raise SeedError(f"{where}.email: {email!r} is used twice")
             user = User(
-                id=self._id(item, where),
+                id=self._id(item, where, self.state.users),
                 name=_str(item, "name", where),
                 email=email,
                 role=str(item.get("role", "user")),
@@ -292,7 +223,9 @@ class _Loader:
         for i, item in enumerate(items):
             where = f"priorities[{i}]"
             priority = Priority(
-                self._id(item, where), _str(item, "name", where), str(item.get("description", ""))
+                self._id(item, where, {p.id: p for p in self.state.priorities}),
+                _str(item, "name", where),
+                str(item.get("description", "")),
             )
             self.state.priorities.append(priority)
 
@@ -308,14 +241,14 @@ class _Loader:
                     raise SeedError(f"{where}.levels[{n}]: a non-empty list of users")
                 levels.append([self.user_id(str(u), f"{where}.levels[{n}]") for u in level])
             policy = EscalationPolicy(
-                id=self._id(item, where),
+                id=self._id(item, where, self.state.escalation_policies),
                 name=_str(item, "name", where),
                 levels=levels,
                 team_ids=[
                     self.team_id(t, f"{where}.teams") for t in _str_list(item, "teams", where)
                 ],
                 description=str(item.get("description", "")),
-                num_loops=int(item.get("num_loops", 0)),
+                num_loops=_int(item, "num_loops", where, 0),
             )
             self.state.escalation_policies[policy.id] = policy
 
@@ -326,7 +259,7 @@ class _Loader:
             if self.state.service_by_routing_key(routing_key):
                 raise SeedError(f"{where}.routing_key: used by another service")
             service = Service(
-                id=self._id(item, where),
+                id=self._id(item, where, self.state.services),
                 name=_str(item, "name", where),
                 escalation_policy_id=self.policy_id(
                     _str(item, "escalation_policy", where), f"{where}.escalation_policy"
@@ -346,7 +279,7 @@ class _Loader:
             where = f"custom_fields[{i}]"
             name = _str(item, "name", where)
             field = CustomField(
-                id=self._id(item, where),
+                id=self._id(item, where, self.state.custom_fields),
                 name=name,
                 display_name=str(item.get("display_name", name)),
                 data_type=str(item.get("data_type", "string")),
@@ -362,67 +295,81 @@ class _Loader:
     def incident(self, item: dict[str, Any], where: str) -> None:
         state = self.state
         service = state.services[self.service_id(_str(item, "service", where), f"{where}.service")]
-        status = item.get("status", "triggered")
-        if status not in STATUSES:
-            raise SeedError(f"{where}.status: one of {', '.join(STATUSES)}")
-        urgency = item.get("urgency", "high")
-        if urgency not in URGENCIES:
-            raise SeedError(f"{where}.urgency: high or low")
+        status = _choice(item, "status", STATUSES, where, "triggered")
+        key = item.get("incident_key")
+        if key is not None and not isinstance(key, str):
+            raise SeedError(f"{where}.incident_key: a string")
+        if key and status != "resolved" and _open_with_key(state, service.id, key):
+            raise SeedError(f"{where}.incident_key: another open incident on the service has it")
         created_at = _datetime(item.get("created_at"), f"{where}.created_at") or state.clock()
-        number = item.get("number")
-        if number is not None and (not isinstance(number, int) or number < 1):
-            raise SeedError(f"{where}.number: a positive integer")
-        if number is None:
-            number = state.next_incident_number()
-        else:
-            state.bump_incident_number(number)
         incident = Incident(
-            id=self._id(item, where, "Q") if "id" in item else state.new_id("Q", 13),
-            number=number,
+            id=self._id(item, where, state.incidents) if "id" in item else state.new_id("Q", 13),
+            number=self._incident_number(item, where),
             title=_str(item, "title", where),
             service_id=service.id,
             escalation_policy_id=service.escalation_policy_id,
             created_at=created_at,
             status=status,
-            urgency=urgency,
-            incident_key=item.get("incident_key"),
-            details=item.get("details"),
+            urgency=_choice(item, "urgency", URGENCIES, where, "high"),
+            incident_key=key,
+            details=str(item["details"]) if item.get("details") is not None else None,
+            priority_id=self._priority_id(item, where),
+            updated_at=created_at,
+            last_status_change_at=created_at,
         )
-        incident.updated_at = incident.last_status_change_at = created_at
-        if "priority" in item:
-            priority = next(
-                (p for p in state.priorities if item["priority"] in (p.id, p.name)), None
-            )
-            if priority is None:
-                raise SeedError(f"{where}.priority: no priority {item['priority']!r}")
-            incident.priority_id = priority.id
-        assignees = (
-            _str_list(item, "assigned_to", where)
-            or (state.escalation_policies[service.escalation_policy_id].levels[0])
-        )
-        if status != "resolved":
-            incident.assignments = [
-                Assignment(self.user_id(u, f"{where}.assigned_to"), created_at) for u in assignees
-            ]
-        if status == "acknowledged":
-            incident.acknowledgements = [
-                Assignment(a.user_id, created_at) for a in incident.assignments
-            ]
-        if status == "resolved":
-            incident.resolved_at = created_at
+        self._place(incident, _str_list(item, "assigned_to", where), where)
+        self._trigger_entry(incident)
+        state.incidents[incident.id] = incident
+
+    def _incident_number(self, item: dict[str, Any], where: str) -> int:
+        number = item.get("number")
+        if number is None:
+            return self.state.next_incident_number()
+        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+            raise SeedError(f"{where}.number: a positive integer")
+        if any(i.number == number for i in self.state.incidents.values()):
+            raise SeedError(f"{where}.number: {number} is used twice")
+        self.state.bump_incident_number(number)
+        return number
+
+    def _priority_id(self, item: dict[str, Any], where: str) -> str | None:
+        if item.get("priority") is None:
+            return None
+        wanted = item["priority"]
+        priority = next((p for p in self.state.priorities if wanted in (p.id, p.name)), None)
+        if priority is None:
+            raise SeedError(f"{where}.priority: no priority {wanted!r}")
+        return priority.id
+
+    def _place(self, incident: Incident, assigned_to: list[str], where: str) -> None:
+        """Assignments, acknowledgements and resolution as the seeded status implies."""
+        at = incident.created_at
+        if incident.status == "resolved":
+            incident.resolved_at = at
+            return
+        policy = self.state.escalation_policies[incident.escalation_policy_id]
+        user_ids = [self.user_id(u, f"{where}.assigned_to") for u in assigned_to] or policy.levels[
+            0
+        ]
+        incident.assignments = [Assignment(u, at) for u in user_ids]
+        if assigned_to:
+            incident.assigned_via = "direct_assignment"
+        if incident.status == "acknowledged":
+            incident.acknowledgements = [Assignment(u, at) for u in user_ids]
+
+    def _trigger_entry(self, incident: Incident) -> None:
         entry = LogEntry(
-            id=state.new_id("R", 13),
+            id=self.state.new_id("R", 13),
             type="trigger_log_entry",
             incident_id=incident.id,
-            created_at=created_at,
-            agent=Actor("service", service.id),
+            created_at=incident.created_at,
+            agent=Actor("service", incident.service_id),
             channel={"type": "api"},
             summary="Triggered through the API",
         )
-        state.log_entries[entry.id] = entry
+        self.state.log_entries[entry.id] = entry
         incident.log_entry_ids.append(entry.id)
         incident.first_trigger_log_entry_id = entry.id
-        state.incidents[incident.id] = incident
 
     def subscriptions(self, items: list[dict[str, Any]]) -> None:
         for i, item in enumerate(items):
@@ -439,7 +386,7 @@ class _Loader:
             if version not in ("v3", "v2"):
                 raise SeedError(f"{where}.version: v3 (default) or v2")
             sub = WebhookSubscription(
-                id=self._id(item, where),
+                id=self._id(item, where, self.state.subscriptions),
                 url=url,
                 events=events,
                 filter_type=filter_type,
@@ -466,6 +413,29 @@ class _Loader:
         if kind == "team":
             return "team_reference", self.team_id(ref, f"{where}.id")
         raise SeedError(f"{where}.type: service_reference, team_reference or account_reference")
+
+
+def _choice(
+    item: dict[str, Any], key: str, allowed: tuple[str, ...], where: str, default: str
+) -> Any:
+    value = item.get(key, default)
+    if value not in allowed:
+        raise SeedError(f"{where}.{key}: one of {', '.join(allowed)}")
+    return value
+
+
+def _int(item: dict[str, Any], key: str, where: str, default: int) -> int:
+    value = item.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise SeedError(f"{where}.{key}: a non-negative integer")
+    return value
+
+
+def _open_with_key(state: State, service_id: str, key: str) -> bool:
+    return any(
+        i.service_id == service_id and i.incident_key == key and i.status != "resolved"
+        for i in state.incidents.values()
+    )
 
 
 def _datetime(value: Any, where: str) -> datetime | None:
