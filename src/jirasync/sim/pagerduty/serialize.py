@@ -159,11 +159,13 @@ class Serializer:
             "last_status_change_by": last_by or self.service_ref(service.id),
             "priority": self.priority_ref(incident.priority_id),
             "resolve_reason": self.resolve_reason(incident),
-            "conference_bridge": incident.conference_bridge,
             "incidents_responders": [],
             "responder_requests": [],
             "urgency": incident.urgency,
         }
+        # spec: conference_bridge, body and custom_fields only come when include[] asks
+        if "conference_bridge" in include:
+            data["conference_bridge"] = incident.conference_bridge
         if "custom_fields" in include:
             data["custom_fields"] = self.custom_field_values(incident)
         if "body" in include:

@@ -40,7 +40,7 @@ async def create_incident(ctx: Ctx) -> JSON:
 async def get_incident(ctx: Ctx) -> JSON:
     include = includes(ctx.params, INCIDENT_INCLUDES)
     incident = ctx.sim.state.incident(ctx.path("id"))
-    return {"incident": render_incident(ctx.sim.ser, incident, include | {"custom_fields"})}
+    return {"incident": render_incident(ctx.sim.ser, incident, include)}
 
 
 async def update_incident(ctx: Ctx) -> JSON:
