@@ -110,3 +110,10 @@ def test_injected_fault_uses_pagerduty_error_shape(api: Api) -> None:
     assert response.status_code == 429
     assert response.json()["error"]["code"] == 2020
     assert api.get("/incidents").status_code == 200
+
+
+def test_unknown_paths_and_methods_are_json_404(api: Api) -> None:
+    for method, path in [("GET", "/nope"), ("DELETE", "/incidents"), ("PATCH", "/users/PUSER01")]:
+        response = api.request(method, path)
+        assert response.status_code == 404
+        assert response.json() == {"error": {"message": "Not Found", "code": 2100}}

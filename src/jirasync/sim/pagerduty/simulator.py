@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Route
 
 from jirasync.sim.common import Delivery, RetryPolicy, SeedError, SimConfig, Simulator
 from jirasync.sim.pagerduty.annotations import Annotations
-from jirasync.sim.pagerduty.errors import error_body
+from jirasync.sim.pagerduty.errors import error_body, not_found
 from jirasync.sim.pagerduty.events_api import EventsApi
 from jirasync.sim.pagerduty.incidents import Incidents
 from jirasync.sim.pagerduty.ratelimit import RateLimiter
@@ -28,6 +28,10 @@ from jirasync.sim.pagerduty.seed import DEFAULT_SEED, build_state
 from jirasync.sim.pagerduty.serialize import Serializer
 from jirasync.sim.pagerduty.state import State
 from jirasync.sim.pagerduty.webhooks import WebhookDispatcher
+
+
+async def _unknown(_: Request) -> Response:
+    return JSONResponse(not_found().body(), 404)
 
 
 class PagerDutySimulator(Simulator):
@@ -123,6 +127,8 @@ class PagerDutySimulator(Simulator):
             *incidents.routes(self),
             *notes.routes(self),
             *webhook_subscriptions.routes(self),
+            # anything else: PagerDuty's JSON 404 rather than Starlette's plain-text 404/405
+            Route("/{path:path}", _unknown, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         ]
 
     def _control_routes(self) -> list[BaseRoute]:
