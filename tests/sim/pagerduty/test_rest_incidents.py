@@ -210,3 +210,34 @@ def test_snooze_and_merge(api: Api) -> None:
     assert source_now["status"] == "resolved"
     assert source_now["resolve_reason"]["incident"]["id"] == target
     assert api.put(f"/incidents/{target}/merge", json=body).status_code == 400  # From required
+
+
+def test_a_bad_field_changes_nothing(api: Api) -> None:
+    incident_id = api.create()["id"]
+    for bad in (
+        {"conference_bridge": "x"},
+        {"escalation_level": 7},
+        {"incident_type": 3},
+        {"service": {"id": "NOPE", "type": "service_reference"}},
+    ):
+        response = api.update(incident_id, title="changed", priority="P1", **bad)
+        assert response.status_code == 400, bad
+    incident = api.get(f"/incidents/{incident_id}").json()["incident"]
+    assert incident["title"] == "Disk full" and incident["priority"] is None
+
+
+def test_move_to_another_service_and_change_type(api: Api, receiver: Any) -> None:
+    incident_id = api.create()["id"]
+    moved = api.update(
+        incident_id,
+        service={"id": PAYMENTS, "type": "service_reference"},
+        incident_type={"name": "security"},
+    ).json()["incident"]
+    assert moved["service"]["id"] == PAYMENTS
+    assert moved["incident_type"] == {"name": "security"}
+    api.drain()
+    assert receiver.wait_for(3) and receiver.events() == [
+        "incident.triggered",
+        "incident.incident_type.changed",
+        "incident.service_updated",
+    ]

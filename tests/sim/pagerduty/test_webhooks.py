@@ -200,3 +200,23 @@ def test_v2_mode_has_no_priority_event(api: Api, receiver: Receiver) -> None:
     assert messages[1]["incident"]["priority"]["summary"] == "P1"
     assert messages[1]["log_entries"][0]["type"] == "acknowledge_log_entry"
     assert len(received) == 2
+
+
+def test_team_filter_and_custom_headers(api: Api, receiver: Receiver) -> None:
+    api.delete("/webhook_subscriptions/PWHSUB1")
+    body = {
+        "type": "webhook_subscription",
+        "delivery_method": {
+            "type": "http_delivery_method",
+            "url": receiver.url,
+            "custom_headers": [{"name": "X-Sync-Token", "value": "t0k"}],
+        },
+        "events": ["incident.triggered"],
+        "filter": {"type": "team_reference", "id": "PTEAM01"},
+    }
+    created = api.post("/webhook_subscriptions", json={"webhook_subscription": body}).json()
+    secret = created["webhook_subscription"]["delivery_method"]["secret"]
+    api.create()
+    hook = receiver.wait_for(1)[0]
+    assert hook.headers["x-sync-token"] == "t0k"
+    assert verify(hook.headers["x-pagerduty-signature"], secret, hook.body)

@@ -12,8 +12,6 @@ from typing import Any
 
 from jirasync.sim.pagerduty.errors import (
     ALREADY_RESOLVED,
-    CANNOT_ESCALATE,
-    INVALID_PRIORITY,
     INVALID_STATUS,
     NOT_ACKNOWLEDGED,
     PDError,
@@ -29,17 +27,16 @@ from jirasync.sim.pagerduty.model import (
     Service,
 )
 from jirasync.sim.pagerduty.serialize import summary
+from jirasync.sim.pagerduty.updates import (
+    IncidentUpdate,
+    assignee_ids,
+    parse_update,
+    priority_id,
+    ref_id,
+    type_name,
+)
 
 DUPLICATE_KEY = "Open incident with matching dedup key already exists on this service"
-
-
-def ref_id(value: Any, kind: str, field: str) -> str:
-    """The id of a `{id, type}` reference whose type is `kind` or `kind_reference`."""
-    if not isinstance(value, dict) or not isinstance(value.get("id"), str):
-        raise invalid(f"{field} must be a reference with an id")
-    if value.get("type") not in (kind, f"{kind}_reference"):
-        raise invalid(f"{field} type must be {kind}_reference")
-    return str(value["id"])
 
 
 class Incidents(Journal):
@@ -62,17 +59,6 @@ class Incidents(Journal):
         incident.assignments = [Assignment(u, now) for u in dict.fromkeys(user_ids)]
         incident.assigned_via = via
 
-    def _priority_id(self, value: Any) -> str | None:
-        if value is None:
-            return None
-        if isinstance(value, str):  # a name: PagerDuty takes the most severe match
-            found = self.state.priority_by_name(value)
-        else:
-            found = self.state.priority(ref_id(value, "priority", "priority"))
-        if found is None:
-            raise PDError(400, "Invalid Priority", INVALID_PRIORITY, ["Priority not found"])
-        return found.id
-
     # -- create -------------------------------------------------------------------------------
     def create(self, body: Any, actor: Actor | None) -> Incident:
         if not isinstance(body, dict) or body.get("type") not in ("incident", None):
@@ -94,35 +80,22 @@ class Incidents(Journal):
         urgency = body.get("urgency", "high")
         if urgency not in URGENCIES:
             raise invalid("Urgency must be high or low")
-        priority_id = self._priority_id(body.get("priority"))
-        assignee_ids = self._assignee_ids(body.get("assignments"))
+        priority = priority_id(self.state, body.get("priority"))
+        assignees = assignee_ids(self.state, body.get("assignments"))
         policy_id = service.escalation_policy_id
         if body.get("escalation_policy"):
             policy_id = self.state.require_policy(
                 ref_id(body["escalation_policy"], "escalation_policy", "Escalation policy")
             ).id
         incident = self._new_incident(service, title.strip(), policy_id, urgency, key)
-        incident.priority_id = priority_id
+        incident.priority_id = priority
         incident.details = _details(body.get("body"))
-        incident.incident_type = _type_name(body.get("incident_type"))
+        incident.incident_type = type_name(body.get("incident_type"))
         incident.conference_bridge = body.get("conference_bridge")
-        self._trigger(incident, actor, assignee_ids, {"type": "api"}, "Triggered through the API")
-        if assignee_ids and actor and actor.kind == "user" and assignee_ids == [actor.id]:
+        self._trigger(incident, actor, assignees, {"type": "api"}, "Triggered through the API")
+        if assignees and actor and actor.kind == "user" and assignees == [actor.id]:
             self.acknowledge(incident, actor)  # self-assigned incidents start acknowledged
         return incident
-
-    def _assignee_ids(self, assignments: Any) -> list[str]:
-        if not assignments:
-            return []
-        if not isinstance(assignments, list):
-            raise invalid("assignments must be a list")
-        ids = []
-        for n, item in enumerate(assignments):
-            assignee = item.get("assignee") if isinstance(item, dict) else None
-            ids.append(
-                self.state.require_user(ref_id(assignee, "user", f"assignments[{n}].assignee")).id
-            )
-        return ids
 
     def open_by_key(self, service_id: str, key: str) -> Incident | None:
         return next(
@@ -285,20 +258,9 @@ class Incidents(Journal):
         )
         self.emit("incident.reassigned", incident, actor, entry)
 
-    def escalate(self, incident: Incident, level: Any, actor: Actor | None) -> None:
+    def escalate(self, incident: Incident, level: int, actor: Actor | None) -> None:
+        """To `level` of the incident's policy (checked by `parse_update`)."""
         self.require_open(incident)
-        policy = self.state.escalation_policies[incident.escalation_policy_id]
-        if (
-            not isinstance(level, int)
-            or isinstance(level, bool)
-            or not 1 <= level <= len(policy.levels)
-        ):
-            raise PDError(
-                400,
-                "Cannot Escalate",
-                CANNOT_ESCALATE,
-                [f"Escalation level must be between 1 and {len(policy.levels)}"],
-            )
         incident.escalation_level = level
         self._assign(incident, self._policy_users(incident, level), "escalation_policy")
         self._back_to_triggered(incident)
@@ -310,6 +272,17 @@ class Incidents(Journal):
             assignee_ids=[a.user_id for a in incident.assignments],
         )
         self.emit("incident.escalated", incident, actor, entry)
+
+    def move(self, incident: Incident, service_id: str, actor: Actor | None) -> None:
+        """To another service: its escalation policy takes over from level 1."""
+        self.require_open(incident)
+        service = self.state.services[service_id]
+        incident.service_id = service.id
+        incident.escalation_policy_id = service.escalation_policy_id
+        incident.escalation_level = 1
+        self._assign(incident, self._policy_users(incident, 1), "escalation_policy")
+        self._back_to_triggered(incident)
+        self.emit("incident.service_updated", incident, actor, None)
 
     def delegate(self, incident: Incident, policy_id: str, actor: Actor | None) -> None:
         self.require_open(incident)
@@ -327,12 +300,11 @@ class Incidents(Journal):
         )
         self.emit("incident.delegated", incident, actor, entry)
 
-    def set_priority(self, incident: Incident, value: Any, actor: Actor | None) -> None:
-        priority_id = self._priority_id(value)
-        if priority_id == incident.priority_id:
+    def set_priority(self, incident: Incident, new_id: str | None, actor: Actor | None) -> None:
+        if new_id == incident.priority_id:
             return
-        incident.priority_id = priority_id
-        priority = self.state.priority(priority_id) if priority_id else None
+        incident.priority_id = new_id
+        priority = self.state.priority(new_id) if new_id else None
         name = priority.name if priority else "none"
         entry = self.log(
             incident, "priority_change_log_entry", actor, f"Priority changed to {name}."
@@ -342,95 +314,51 @@ class Incidents(Journal):
     # -- PUT /incidents/{id} -------------------------------------------------------------------
     def update(self, incident: Incident, body: Any, actor: Actor | None) -> Incident:
         """Apply an update entity; everything is validated before anything changes."""
-        if not isinstance(body, dict) or body.get("type") not in ("incident", "incident_reference"):
-            raise invalid("Incident type must be incident or incident_reference")
-        title = body.get("title")
-        if "title" in body and (not isinstance(title, str) or not title.strip()):
-            raise invalid("Title cannot be empty.")
-        if "urgency" in body and body["urgency"] not in URGENCIES:
-            raise invalid("Urgency must be high or low")
-        if "status" in body and body["status"] not in STATUSES:
-            raise PDError(
-                400,
-                "Invalid Status Provided",
-                INVALID_STATUS,
-                ["Status must be triggered, acknowledged or resolved"],
-            )
-        resolution = body.get("resolution")
-        if resolution is not None and (
-            not isinstance(resolution, str) or body.get("status") != "resolved"
-        ):
-            raise invalid("resolution is only allowed with status resolved")
-        if "priority" in body:
-            self._priority_id(body["priority"])
-        self._check_resolved(incident, body)
-        assignee_ids = self._assignee_ids(body.get("assignments"))
-        policy_id = None
-        if body.get("escalation_policy"):
-            policy_id = self.state.require_policy(
-                ref_id(body["escalation_policy"], "escalation_policy", "Escalation policy")
-            ).id
-        self._apply_update(incident, body, actor, assignee_ids, policy_id)
+        self._apply(incident, parse_update(self.state, incident, body), actor)
         return incident
 
-    @staticmethod
-    def _check_resolved(incident: Incident, body: dict[str, Any]) -> None:
-        """Refuse up front what a resolved incident cannot do, so nothing is half applied."""
-        if incident.status != "resolved" or body.get("status") in ("triggered", "acknowledged"):
-            return
-        routing = ("assignments", "escalation_level", "escalation_policy")
-        if body.get("status") == "resolved" or any(body.get(k) for k in routing):
-            raise PDError(
-                400, "Incident Already Resolved", ALREADY_RESOLVED, ["Incident Already Resolved"]
-            )
+    def _apply(self, incident: Incident, update: IncidentUpdate, actor: Actor | None) -> None:
+        self._apply_fields(incident, update, actor)
+        if update.status and update.status != "resolved":
+            self.set_status(incident, update.status, actor, None)  # reopen before routing
+        if update.service_id and update.service_id != incident.service_id:
+            self.move(incident, update.service_id, actor)
+        if update.policy_id:
+            self.delegate(incident, update.policy_id, actor)
+        if update.escalation_level:
+            self.escalate(incident, update.escalation_level, actor)
+        if update.assignee_ids:
+            self.reassign(incident, update.assignee_ids, actor)
+        if update.status == "resolved":
+            self.resolve(incident, actor, update.resolution)
 
-    def _apply_update(
-        self,
-        incident: Incident,
-        body: dict[str, Any],
-        actor: Actor | None,
-        assignee_ids: list[str],
-        policy_id: str | None,
+    def _apply_fields(
+        self, incident: Incident, update: IncidentUpdate, actor: Actor | None
     ) -> None:
-        if "title" in body:
-            incident.title = str(body["title"]).strip()
+        if "title" in update.given:
+            incident.title = update.title
             incident.updated_at = self.state.clock()
-        if "urgency" in body and body["urgency"] != incident.urgency:
-            incident.urgency = body["urgency"]
+        if "urgency" in update.given and update.urgency != incident.urgency:
+            incident.urgency = update.urgency
             self.log(
                 incident,
                 "urgency_change_log_entry",
                 actor,
                 f"Urgency changed to {incident.urgency}.",
             )
-        if "incident_type" in body:
-            incident.incident_type = _type_name(body["incident_type"])
-        if "priority" in body:
-            self.set_priority(incident, body["priority"], actor)
-        if "conference_bridge" in body:
-            incident.conference_bridge = body["conference_bridge"]
-            self.emit(
-                "incident.conference_bridge.updated",
-                incident,
-                actor,
-                None,
-                {
-                    "incident": self.ser.incident_ref(incident),
-                    "type": "incident_conference_bridge",
-                    "conference_number": (body["conference_bridge"] or {}).get("conference_number"),
-                    "conference_url": (body["conference_bridge"] or {}).get("conference_url"),
-                },
-            )
-        if "status" in body and body["status"] != "resolved":
-            self.set_status(incident, body["status"], actor, None)  # reopen before routing
-        if policy_id is not None:
-            self.delegate(incident, policy_id, actor)
-        if "escalation_level" in body:
-            self.escalate(incident, body["escalation_level"], actor)
-        if assignee_ids:
-            self.reassign(incident, assignee_ids, actor)
-        if body.get("status") == "resolved":
-            self.set_status(incident, "resolved", actor, body.get("resolution"))
+        if "incident_type" in update.given and update.incident_type != incident.incident_type:
+            incident.incident_type = update.incident_type
+            self.emit("incident.incident_type.changed", incident, actor, None)
+        if "priority" in update.given:
+            self.set_priority(incident, update.priority_id, actor)
+        if "conference_bridge" in update.given:
+            incident.conference_bridge = update.conference_bridge
+            data = {
+                "incident": self.ser.incident_ref(incident),
+                "type": "incident_conference_bridge",
+                **(update.conference_bridge or {"conference_number": None, "conference_url": None}),
+            }
+            self.emit("incident.conference_bridge.updated", incident, actor, None, data)
 
     # -- snooze and merge ---------------------------------------------------------------------
     def snooze(self, incident: Incident, duration: Any, actor: Actor | None) -> None:
@@ -474,11 +402,3 @@ def _details(body: Any) -> str | None:
     if details is not None and not isinstance(details, str):
         raise invalid("body.details must be a string")
     return details
-
-
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "incident_default"
-    if not isinstance(value, dict) or not isinstance(value.get("name"), str):
-        raise invalid("incident_type must be an object with a name")
-    return str(value["name"])

@@ -65,6 +65,7 @@ ALL_INCIDENT_EVENTS = [
     "incident.custom_field_values.updated",
     "incident.delegated",
     "incident.escalated",
+    "incident.incident_type.changed",
     "incident.priority_updated",
     "incident.reassigned",
     "incident.reopened",

@@ -9,7 +9,6 @@ from starlette.routing import BaseRoute, Route
 
 from jirasync.sim.pagerduty.endpoint import JSON, Ctx, endpoint
 from jirasync.sim.pagerduty.errors import PDError, invalid
-from jirasync.sim.pagerduty.incidents import ref_id
 from jirasync.sim.pagerduty.listing import (
     INCIDENT_INCLUDES,
     filter_incidents,
@@ -19,6 +18,7 @@ from jirasync.sim.pagerduty.listing import (
 from jirasync.sim.pagerduty.model import Actor
 from jirasync.sim.pagerduty.pagination import page
 from jirasync.sim.pagerduty.serialize import ts
+from jirasync.sim.pagerduty.updates import ref_id
 
 if TYPE_CHECKING:
     from jirasync.sim.pagerduty.simulator import PagerDutySimulator
