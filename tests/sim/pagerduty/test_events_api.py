@@ -50,7 +50,7 @@ def test_trigger_acknowledge_resolve_by_dedup_key(api: Api, receiver: Receiver) 
     hooks = receiver.wait_for(4)
     first = hooks[0].json["event"]
     assert first["event_type"] == "incident.triggered"
-    assert first["agent"]["type"] == "events_api_v2_inbound_integration_reference"
+    assert first["agent"]["type"] == "inbound_integration_reference"
 
 
 def test_generated_dedup_key_and_unknown_keys(api: Api) -> None:

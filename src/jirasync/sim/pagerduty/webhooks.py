@@ -90,11 +90,18 @@ class WebhookDispatcher:
             "event_type": change.event_type,
             "resource_type": "incident",
             "occurred_at": occurred(change.occurred_at),
-            "agent": self.sim.ser.actor_ref(change.agent),
+            "agent": self._agent(change),
             "client": None,
             "data": change.data,
         }
         self._submit(sub, change.event_type, {"event": event}, f"{sub.id}:{change.incident_id}")
+
+    def _agent(self, change: Change) -> dict[str, Any] | None:
+        agent = self.sim.ser.actor_ref(change.agent)
+        if agent is not None and change.agent is not None and change.agent.kind == "integration":
+            # v3 payloads name Events API integrations this way (reference §10)
+            agent["type"] = "inbound_integration_reference"
+        return agent
 
     def _send_v2(self, sub: WebhookSubscription, change: Change) -> None:
         name = V2_EVENT_NAMES.get(change.event_type)
