@@ -314,10 +314,11 @@ class Incidents(Journal):
     # -- PUT /incidents/{id} -------------------------------------------------------------------
     def update(self, incident: Incident, body: Any, actor: Actor | None) -> Incident:
         """Apply an update entity; everything is validated before anything changes."""
-        self._apply(incident, parse_update(self.state, incident, body), actor)
+        self.apply(incident, parse_update(self.state, incident, body), actor)
         return incident
 
-    def _apply(self, incident: Incident, update: IncidentUpdate, actor: Actor | None) -> None:
+    def apply(self, incident: Incident, update: IncidentUpdate, actor: Actor | None) -> None:
+        """Apply an update `parse_update` has validated."""
         self._apply_fields(incident, update, actor)
         if update.status and update.status != "resolved":
             self.set_status(incident, update.status, actor, None)  # reopen before routing

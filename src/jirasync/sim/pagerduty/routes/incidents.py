@@ -18,7 +18,7 @@ from jirasync.sim.pagerduty.listing import (
 from jirasync.sim.pagerduty.model import Actor
 from jirasync.sim.pagerduty.pagination import page
 from jirasync.sim.pagerduty.serialize import ts
-from jirasync.sim.pagerduty.updates import ref_id
+from jirasync.sim.pagerduty.updates import parse_update, ref_id
 
 if TYPE_CHECKING:
     from jirasync.sim.pagerduty.simulator import PagerDutySimulator
@@ -61,13 +61,15 @@ async def bulk_update(ctx: Ctx) -> Any:
             2001,
             [f"At most {MAX_BULK} incidents can be updated at once"],
         )
+    state = ctx.sim.state
     targets = []
     for n, item in enumerate(items):
         if not isinstance(item, dict) or not isinstance(item.get("id"), str):
             raise invalid(f"incidents[{n}] needs an id")
-        targets.append((ctx.sim.state.incident(item["id"]), item))
-    for incident, item in targets:
-        ctx.sim.incidents.update(incident, item, ctx.actor)
+        incident = state.incident(item["id"])
+        targets.append((incident, parse_update(state, incident, item)))  # all checked first
+    for incident, update in targets:
+        ctx.sim.incidents.apply(incident, update, ctx.actor)
     return {"incidents": [ctx.sim.ser.incident(i) for i, _ in targets]}
 
 
