@@ -75,7 +75,7 @@ def endpoint(
         headers: dict[str, str] = {}
         try:
             caller = authenticate(sim.state, request.headers)
-            headers = sim.rate_limiter.take(caller.key)
+            headers = sim.rate_limiter.take(caller.bucket)
             check_accept(request.headers)
             check_write(caller, request.method)
             # reads record no actor, so a stray From on a GET is not checked

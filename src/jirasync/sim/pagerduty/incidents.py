@@ -101,7 +101,7 @@ class Incidents(Journal):
         return next(
             (
                 i
-                for i in self.state.incidents.values()
+                for i in self.state.incidents_with_key(key)
                 if i.service_id == service_id and i.incident_key == key and i.status != "resolved"
             ),
             None,
@@ -123,7 +123,7 @@ class Incidents(Journal):
             updated_at=now,
             last_status_change_at=now,
         )
-        self.state.incidents[incident.id] = incident
+        self.state.add_incident(incident)
         return incident
 
     def _trigger(
