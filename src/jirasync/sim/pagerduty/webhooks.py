@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from jirasync.sim.common import Delivery
 from jirasync.sim.pagerduty.changes import Change
+from jirasync.sim.pagerduty.legacy_v2 import V2_EVENT_NAMES, v2_message
 from jirasync.sim.pagerduty.model import WebhookSubscription
+from jirasync.sim.pagerduty.serialize import ts
 from jirasync.sim.pagerduty.signing import signature_header
 
 if TYPE_CHECKING:
@@ -23,17 +25,6 @@ if TYPE_CHECKING:
 
 DISABLE_AFTER_DROPS = 3
 SUBSCRIPTION_HEADER = "X-Webhook-Subscription"
-# the legacy generic webhook (v2) knows only these; notably no priority event (reference §3.5)
-V2_EVENT_NAMES = {
-    "incident.triggered": "incident.trigger",
-    "incident.acknowledged": "incident.acknowledge",
-    "incident.unacknowledged": "incident.unacknowledge",
-    "incident.resolved": "incident.resolve",
-    "incident.reassigned": "incident.assign",
-    "incident.escalated": "incident.escalate",
-    "incident.delegated": "incident.delegate",
-    "incident.annotated": "incident.annotate",
-}
 
 
 def event_id() -> str:
@@ -106,26 +97,8 @@ class WebhookDispatcher:
     def _send_v2(self, sub: WebhookSubscription, change: Change) -> None:
         name = V2_EVENT_NAMES.get(change.event_type)
         if name is None:
-            return
-        state, ser = self.sim.state, self.sim.ser
-        incident = state.incidents[change.incident_id]
-        entries = (
-            [ser.log_entry(state.log_entries[change.log_entry_id])] if change.log_entry_id else []
-        )
-        message = {
-            "event": name,
-            "log_entries": entries,
-            "webhook": {
-                "endpoint_url": sub.url,
-                "name": sub.description or "Generic V2 Webhook",
-                "id": sub.id,
-                "type": "webhook",
-                "webhook_object": ser.service_ref(incident.service_id),
-            },
-            "incident": ser.incident(incident),
-            "id": str(uuid.uuid4()),
-            "created_on": occurred(change.occurred_at).replace(".000Z", "Z"),
-        }
+            return  # no v2 counterpart (priority_updated, reopened, …): nothing is sent
+        message = v2_message(self.sim.ser, sub, change, name, ts(change.occurred_at) or "")
         self._submit(sub, name, {"messages": [message]}, f"{sub.id}:{change.incident_id}", "V2.0")
 
     def ping(self, sub: WebhookSubscription) -> None:
