@@ -220,3 +220,16 @@ def test_team_filter_and_custom_headers(api: Api, receiver: Receiver) -> None:
     hook = receiver.wait_for(1)[0]
     assert hook.headers["x-sync-token"] == "t0k"
     assert verify(hook.headers["x-pagerduty-signature"], secret, hook.body)
+
+
+def test_retried_on_429_and_on_timeout(api: Api, receiver: Receiver) -> None:
+    receiver.statuses.append(429)
+    receiver.delays.extend([0.0, 1.0])  # the second attempt outlasts the 0.5 s timeout
+    api.create()
+    api.drain()
+    log = api.get("/_sim/webhooks", params={"body": "false"}).json()["deliveries"]
+    attempts = log[0]["attempts"]
+    assert log[0]["state"] == "delivered"
+    assert attempts[0]["status"] == 429
+    assert attempts[1]["status"] is None and "Timeout" in attempts[1]["error"]
+    assert attempts[2]["status"] == 202
