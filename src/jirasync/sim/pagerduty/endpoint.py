@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -40,7 +41,7 @@ class Ctx:
     actor: Actor | None
 
     @property
-    def params(self) -> Any:
+    def params(self) -> QueryParams:
         return self.request.query_params
 
     def path(self, name: str) -> str:
