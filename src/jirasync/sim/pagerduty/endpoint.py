@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from jirasync.sim.pagerduty.simulator import PagerDutySimulator
 
 JSON = dict[str, Any]
-CONTENT_TYPE = "application/json; charset=utf-8"
 
 
 @dataclass

@@ -359,15 +359,6 @@ class Serializer:
         }
 
     # -- webhooks v3 --------------------------------------------------------------------------
-    def webhook_ref(self, kind: str, id_: str, summary_: str, api: str, web: str) -> JSON:
-        return {
-            "html_url": f"{self.base}/{web}",
-            "id": id_,
-            "self": f"{self.base}/{api}",
-            "summary": summary_,
-            "type": kind,
-        }
-
     def webhook_incident(self, incident: Incident) -> JSON:
         """`event.data` of incident events: `number` and `assignees`, unlike the REST shape."""
         service = self.state.services[incident.service_id]

@@ -9,7 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from jirasync.sim.pagerduty.errors import PDError, invalid, not_found
+from jirasync.sim.pagerduty.errors import (
+    ASSIGNEE_NOT_FOUND,
+    ESCALATION_POLICY_NOT_FOUND,
+    PDError,
+    invalid,
+    not_found,
+)
 from jirasync.sim.pagerduty.model import (
     Alert,
     CustomField,
@@ -134,13 +140,20 @@ class State:
     def require_user(self, id_: str) -> User:
         user = self.users.get(id_)
         if user is None:
-            raise PDError(400, "Assigned To User Not Found", 1007, [f"User {id_} not found"])
+            raise PDError(
+                400, "Assigned To User Not Found", ASSIGNEE_NOT_FOUND, [f"User {id_} not found"]
+            )
         return user
 
     def require_policy(self, id_: str) -> EscalationPolicy:
         policy = self.escalation_policies.get(id_)
         if policy is None:
-            raise PDError(400, "Escalation Policy Not Found", 1014, [f"{id_} not found"])
+            raise PDError(
+                400,
+                "Escalation Policy Not Found",
+                ESCALATION_POLICY_NOT_FOUND,
+                [f"{id_} not found"],
+            )
         return policy
 
     def custom_field(self, id_or_name: str) -> CustomField:
