@@ -379,6 +379,20 @@ class Incidents(Journal):
         incident.snoozed_until = self.state.clock() + timedelta(seconds=duration)
         self.log(incident, "snooze_log_entry", actor, f"Snoozed for {duration} seconds.")
 
+    def expire_snoozes(self) -> int:
+        """Snoozes whose time has come return their incidents to triggered (after a clock
+        advance: the simulator runs no timers of its own)."""
+        now = self.state.clock()
+        due = [
+            i
+            for i in self.state.incidents.values()
+            if i.snoozed_until is not None and i.snoozed_until <= now and i.status == "acknowledged"
+        ]
+        for incident in due:
+            incident.snoozed_until = None
+            self.unacknowledge(incident, None)
+        return len(due)
+
     def merge(self, target: Incident, sources: list[Incident], actor: Actor | None) -> None:
         self.require_open(target)
         for source in sources:
