@@ -138,6 +138,8 @@ def test_disabled_after_three_consecutive_drops_then_enable(api: Api, receiver: 
     api.drain()
     assert len(receiver.received) == 3  # nothing is enqueued while disabled
     receiver.default_status = 202
+    later = api.post("/_sim/pagerduty/clock", json={"advance_s": 23 * 3600}).json()
+    assert later["subscriptions_reenabled"] == 0
     enabled = api.post("/webhook_subscriptions/PWHSUB1/enable")
     assert (
         enabled.json()["webhook_subscription"]["delivery_method"]["temporarily_disabled"] is False
@@ -157,6 +159,9 @@ def test_drop_fault_counts_as_a_drop(api: Api, receiver: Receiver) -> None:
     assert [d["state"] for d in log] == ["dropped"] * 3
     sub = api.get("/webhook_subscriptions/PWHSUB1").json()["webhook_subscription"]
     assert sub["delivery_method"]["temporarily_disabled"] is True
+    # PagerDuty re-enables a disabled subscription after 24 hours
+    day = api.post("/_sim/pagerduty/clock", json={"advance_s": 24 * 3600}).json()
+    assert day["subscriptions_reenabled"] == 1
 
 
 def test_queued_webhooks_are_dropped_when_disabled(api: Api, receiver: Receiver) -> None:

@@ -154,7 +154,14 @@ class PagerDutySimulator(Simulator):
                 return JSONResponse({"error": str(exc)}, 400)
             self.advance_clock(seconds)
             expired = self.incidents.expire_snoozes()
-            return JSONResponse({"now": ts(self.state.clock()), "snoozes_expired": expired})
+            reenabled = self.dispatcher.reenable_due()
+            return JSONResponse(
+                {
+                    "now": ts(self.state.clock()),
+                    "snoozes_expired": expired,
+                    "subscriptions_reenabled": reenabled,
+                }
+            )
 
         return [
             Route("/_sim/pagerduty/rate_limit", rate_limit, methods=["PUT", "POST"]),

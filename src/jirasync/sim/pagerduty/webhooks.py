@@ -10,7 +10,7 @@ import json
 import secrets
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from jirasync.sim.common import Delivery
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from jirasync.sim.pagerduty.simulator import PagerDutySimulator
 
 DISABLE_AFTER_DROPS = 3
+DISABLED_FOR = timedelta(hours=24)
 SUBSCRIPTION_HEADER = "X-Webhook-Subscription"
 
 
@@ -153,6 +154,7 @@ class WebhookDispatcher:
         sub.consecutive_drops += 1
         if sub.consecutive_drops >= DISABLE_AFTER_DROPS and not sub.temporarily_disabled:
             sub.temporarily_disabled = True
+            sub.disabled_at = self.sim.state.clock()
             self.sim.webhooks.drop_pending(
                 # only what still waits: the delivery being reported keeps its own state
                 lambda d: d.state == "pending" and d.headers.get(SUBSCRIPTION_HEADER) == sub.id
@@ -161,3 +163,16 @@ class WebhookDispatcher:
     def enable(self, sub: WebhookSubscription) -> None:
         sub.temporarily_disabled = False
         sub.consecutive_drops = 0
+        sub.disabled_at = None
+
+    def reenable_due(self) -> int:
+        """Subscriptions disabled 24 h ago come back (checked when the clock is advanced)."""
+        now = self.sim.state.clock()
+        due = [
+            s
+            for s in self.sim.state.subscriptions.values()
+            if s.temporarily_disabled and s.disabled_at and now - s.disabled_at >= DISABLED_FOR
+        ]
+        for sub in due:
+            self.enable(sub)
+        return len(due)
