@@ -73,7 +73,15 @@ def serve_command(
     )
     sock = bind_socket(settings.host, settings.port)
     log.info("serve.listening", url=socket_url(sock), database=repr(service.db))
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the handler
+    # that was installed before it; a no-op there makes a clean stop exit with status 0.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _after_graceful_shutdown)
     serve(app, sock, settings.log_level, own_logging=True)
+
+
+def _after_graceful_shutdown(signum: int, frame: object) -> None:
+    log.info("serve.exit", signal=signal.Signals(signum).name)
 
 
 def worker_command(
