@@ -45,6 +45,13 @@ class Inbox:
         self._registry = registry or HandlerRegistry()
         # Wakes an in-process worker so new events do not wait for the next poll.
         self.on_receive = on_receive
+        # Built once: receive() is on the webhook's critical path.
+        dialect_insert = sqlite.insert if db.is_sqlite else postgresql.insert
+        self._insert_statement = (
+            dialect_insert(events)
+            .on_conflict_do_nothing(index_elements=[events.c.dedup_key])
+            .returning(events.c.id)
+        )
 
     async def receive(
         self,
@@ -96,15 +103,10 @@ class Inbox:
             return fallback
 
     async def _insert(self, **values: object) -> int | None:
-        dialect_insert = sqlite.insert if self._db.is_sqlite else postgresql.insert
-        statement = (
-            dialect_insert(events)
-            .values(token=uuid.uuid4().hex, **values)
-            .on_conflict_do_nothing(index_elements=[events.c.dedup_key])
-            .returning(events.c.id)
+        params = {"token": uuid.uuid4().hex, **values}
+        event_id: int | None = await self._db.transaction(
+            lambda conn: conn.execute(self._insert_statement, params).scalar_one_or_none()
         )
-        async with self._db.write() as conn:
-            event_id: int | None = (await conn.execute(statement)).scalar_one_or_none()
         return event_id
 
     async def _count_duplicate(self, dedup_key: str) -> int:
@@ -114,7 +116,8 @@ class Inbox:
             .values(duplicates=events.c.duplicates + 1)
             .returning(events.c.id)
         )
-        async with self._db.write() as conn:
-            event_id: int = (await conn.execute(statement)).scalar_one()
+        event_id: int = await self._db.transaction(
+            lambda conn: conn.execute(statement).scalar_one()
+        )
         log.info("inbox.duplicate", event_id=event_id, dedup_key=dedup_key)
         return event_id

@@ -193,6 +193,9 @@ class EventStatus(StrEnum):
 # Statuses that still hold their ordering key: later events of the key wait behind them.
 ACTIVE_STATUSES = (EventStatus.PENDING, EventStatus.RETRYING, EventStatus.RUNNING)
 
+# Queue indexes cover only active events, so claiming never walks the finished history.
+_ACTIVE_ONLY = text("status IN ('pending', 'retrying', 'running')")
+
 
 class InboxEvent(Base):
     """A received webhook or polled change; the queue's unit of work.
@@ -204,7 +207,19 @@ class InboxEvent(Base):
     __tablename__ = "inbox_events"
     __table_args__ = (
         Index("ix_inbox_events_status_available_at", "status", "available_at"),
-        Index("ix_inbox_events_ordering_key_id", "ordering_key", "id"),
+        Index(
+            "ix_inbox_events_active_id",
+            "id",
+            postgresql_where=_ACTIVE_ONLY,
+            sqlite_where=_ACTIVE_ONLY,
+        ),
+        Index(
+            "ix_inbox_events_active_ordering_key",
+            "ordering_key",
+            "id",
+            postgresql_where=_ACTIVE_ONLY,
+            sqlite_where=_ACTIVE_ONLY,
+        ),
         Index("ix_inbox_events_connection_id_status", "connection_id", "status"),
     )
 

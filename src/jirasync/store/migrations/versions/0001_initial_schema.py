@@ -104,8 +104,22 @@ def upgrade() -> None:
         ["connection_id", "status"],
         unique=False,
     )
+    active_only = sa.text("status IN ('pending', 'retrying', 'running')")
     op.create_index(
-        "ix_inbox_events_ordering_key_id", "inbox_events", ["ordering_key", "id"], unique=False
+        "ix_inbox_events_active_id",
+        "inbox_events",
+        ["id"],
+        unique=False,
+        postgresql_where=active_only,
+        sqlite_where=active_only,
+    )
+    op.create_index(
+        "ix_inbox_events_active_ordering_key",
+        "inbox_events",
+        ["ordering_key", "id"],
+        unique=False,
+        postgresql_where=active_only,
+        sqlite_where=active_only,
     )
     op.create_index(
         "ix_inbox_events_status_available_at",
@@ -300,7 +314,8 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_links_issue_key"), table_name="links")
     op.drop_table("links")
     op.drop_index("ix_inbox_events_status_available_at", table_name="inbox_events")
-    op.drop_index("ix_inbox_events_ordering_key_id", table_name="inbox_events")
+    op.drop_index("ix_inbox_events_active_ordering_key", table_name="inbox_events")
+    op.drop_index("ix_inbox_events_active_id", table_name="inbox_events")
     op.drop_index("ix_inbox_events_connection_id_status", table_name="inbox_events")
     op.drop_table("inbox_events")
     op.drop_table("create_intents")
