@@ -20,27 +20,28 @@ SCHEMA = [
 
 async def record_effect(ctx: EventContext) -> Outcome:
     body = ctx.json()
+    hang = body.get("hang_on_attempt") == ctx.attempt
     async with ctx.db.write() as conn:
         await conn.execute(
             text("INSERT INTO effects (token, event_id) VALUES (:t, :e) ON CONFLICT DO NOTHING"),
             {"t": ctx.idempotency_token, "e": ctx.event_id},
         )
-    if body.get("hang_on_attempt") == ctx.attempt:
-        await asyncio.sleep(3600)  # killed here, after the effect, before completion
-    async with ctx.db.write() as conn:
-        await conn.execute(
-            text(
-                "INSERT INTO runs (event_id, ordering_key, seq, attempt, pid) "
-                "VALUES (:e, :k, :s, :a, :p)"
-            ),
-            {
-                "e": ctx.event_id,
-                "k": ctx.ordering_key,
-                "s": body["seq"],
-                "a": ctx.attempt,
-                "p": os.getpid(),
-            },
-        )
+        if not hang:
+            await conn.execute(
+                text(
+                    "INSERT INTO runs (event_id, ordering_key, seq, attempt, pid) "
+                    "VALUES (:e, :k, :s, :a, :p)"
+                ),
+                {
+                    "e": ctx.event_id,
+                    "k": ctx.ordering_key,
+                    "s": body["seq"],
+                    "a": ctx.attempt,
+                    "p": os.getpid(),
+                },
+            )
+    if hang:
+        await asyncio.sleep(3600)  # killed here: the effect is written, the event not completed
     return Done()
 
 

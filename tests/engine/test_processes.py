@@ -136,19 +136,22 @@ async def test_a_worker_killed_mid_event_leaves_it_to_be_processed_exactly_once(
 
 async def test_three_worker_processes_share_the_queue(pg_db: Database, tmp_path: Path) -> None:
     await _prepare(pg_db)
-    workers = [start_worker(pg_db.url, tmp_path) for _ in range(3)]
+    workers = [start_worker(pg_db.url, tmp_path, concurrency=16) for _ in range(3)]
     inbox = Inbox(pg_db)
     try:
-        for seq in range(3000):
-            key = f"jira:1:{seq % 300}"
-            await inbox.receive(
-                source="effects",
-                connection_id=None,
-                delivery_id=f"d{seq}",
-                headers={},
-                body=json.dumps({"seq": seq}).encode(),
-                ordering_key=key,
-            )
+        # Producers each sending their keys' events in order, like concurrent webhooks.
+        async def produce(producer: int) -> None:
+            for seq in range(producer, 3000, 5):
+                await inbox.receive(
+                    source="effects",
+                    connection_id=None,
+                    delivery_id=f"d{seq}",
+                    headers={},
+                    body=json.dumps({"seq": seq}).encode(),
+                    ordering_key=f"jira:1:{seq % 300}",
+                )
+
+        await asyncio.gather(*(produce(p) for p in range(5)))
 
         async def drained() -> bool:
             for worker in workers:
