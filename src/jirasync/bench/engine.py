@@ -50,10 +50,26 @@ class Throughput:
     workers: int
     events: int
     seconds: float
+    # CPU seconds the worker processes used: on a shared machine the wall-clock rate says how
+    # much CPU we were given, this says how much the engine needs.
+    worker_cpu: float
 
     @property
     def rate(self) -> float:
         return self.events / self.seconds
+
+    @property
+    def rate_per_cpu(self) -> float:
+        return self.events / self.worker_cpu if self.worker_cpu else float("nan")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def receive_latency(url: str, count: int) -> list[float]:
@@ -127,11 +143,13 @@ async def throughput(
     with tempfile.TemporaryDirectory() as data_dir:
         processes = _spawn_workers(url, workers, concurrency, Path(data_dir))
         try:
-            await asyncio.sleep(3)  # let the processes import and start polling
+            await _wait_until_idle(processes)
+            cpu_before = sum(_cpu_seconds(process.pid) for process in processes)
             released = utcnow() + timedelta(seconds=0.2)
             async with db.write() as conn:
                 await conn.execute(update(events).values(available_at=released))
             await _wait_done(db, count, processes)
+            cpu_used = sum(_cpu_seconds(process.pid) for process in processes) - cpu_before
             async with db.read() as conn:
                 last = (await conn.execute(select(func.max(events.c.finished_at)))).scalar_one()
         finally:
@@ -140,7 +158,19 @@ async def throughput(
             for process in processes:
                 process.wait(30)
             await db.dispose()
-    return Throughput(label, workers, count, (last - released).total_seconds())
+    return Throughput(label, workers, count, (last - released).total_seconds(), cpu_used)
+
+
+async def _wait_until_idle(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Until the workers have imported, started and sit polling an empty queue."""
+    await asyncio.sleep(1)
+    for _ in range(60):
+        before = [_cpu_seconds(process.pid) for process in processes]
+        await asyncio.sleep(0.5)
+        after = [_cpu_seconds(process.pid) for process in processes]
+        if all(b - a < 0.1 for a, b in zip(before, after, strict=True)):
+            return
+    raise RuntimeError("worker processes did not settle")
 
 
 async def _wait_done(db: Database, count: int, processes: list[subprocess.Popen[bytes]]) -> None:
@@ -198,7 +228,8 @@ def _report(
         table.add_row(name, f"{_percentile(values, 50):.2f}", f"{_percentile(values, 99):.2f}")
     console.print(table)
     table = Table(title=f"no-op events claimed + completed (concurrency {concurrency}/process)")
-    for column in ("database", "workers", "events", "seconds", "events/s", "vs 1 worker"):
+    columns = ("database", "workers", "events", "seconds", "events/s", "vs 1 worker")
+    for column in (*columns, "worker CPU s", "events/CPU-s"):
         table.add_column(column)
     single = {r.database: r.rate for r in results if r.workers == 1}
     for r in results:
@@ -209,9 +240,11 @@ def _report(
             f"{r.seconds:.2f}",
             f"{r.rate:,.0f}",
             f"{r.rate / single[r.database]:.2f}x",
+            f"{r.worker_cpu:.2f}",
+            f"{r.rate_per_cpu:,.0f}",
         )
     console.print(table)
-    console.print(f"cores: {os.cpu_count()}")
+    console.print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}")
 
 
 def main(

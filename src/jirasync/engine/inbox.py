@@ -104,7 +104,7 @@ class Inbox:
 
     async def _insert(self, **values: object) -> int | None:
         params = {"token": uuid.uuid4().hex, **values}
-        event_id: int | None = await self._db.transaction(
+        event_id: int | None = await self._db.statement(
             lambda conn: conn.execute(self._insert_statement, params).scalar_one_or_none()
         )
         return event_id
@@ -116,8 +116,6 @@ class Inbox:
             .values(duplicates=events.c.duplicates + 1)
             .returning(events.c.id)
         )
-        event_id: int = await self._db.transaction(
-            lambda conn: conn.execute(statement).scalar_one()
-        )
+        event_id: int = await self._db.statement(lambda conn: conn.execute(statement).scalar_one())
         log.info("inbox.duplicate", event_id=event_id, dedup_key=dedup_key)
         return event_id

@@ -25,7 +25,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Row
 
 from jirasync.engine.activity import RemoteCallRecord
 from jirasync.store.db import Database
@@ -123,7 +122,7 @@ async def claim(
             events.c.received_at,
         )
     )
-    rows = await db.transaction(lambda conn: _run_claim(conn, statement))
+    rows = await db.statement(lambda conn: conn.execute(statement).all())
     claimed = [
         ClaimedEvent(
             id=row.id,
@@ -143,15 +142,6 @@ async def claim(
     return sorted(claimed, key=lambda event: event.id)
 
 
-def _run_claim(conn: Connection, statement: Update) -> Sequence[Row[Any]]:
-    if conn.dialect.name == "postgresql":
-        # Walk the active-events index in id order and stop at the limit. Without this, fresh
-        # or stale statistics (a burst into a new table) make the planner sort every ready
-        # event first, costing milliseconds per claim.
-        conn.exec_driver_sql("SET LOCAL enable_sort = off")
-    return conn.execute(statement).all()
-
-
 def _owned(event: ClaimedEvent, owner: str) -> Any:
     """Fencing: only the worker holding this attempt's lease may change the event."""
     return (
@@ -169,7 +159,7 @@ async def renew_lease(db: Database, event: ClaimedEvent, owner: str, lease_secon
         .where(_owned(event, owner))
         .values(available_at=utcnow() + timedelta(seconds=lease_seconds))
     )
-    return await db.transaction(lambda conn: conn.execute(statement).rowcount == 1)
+    return await db.statement(lambda conn: conn.execute(statement).rowcount == 1)
 
 
 async def release(db: Database, event: ClaimedEvent, owner: str) -> bool:
@@ -184,7 +174,7 @@ async def release(db: Database, event: ClaimedEvent, owner: str) -> bool:
             lease_owner=None,
         )
     )
-    return await db.transaction(lambda conn: conn.execute(statement).rowcount == 1)
+    return await db.statement(lambda conn: conn.execute(statement).rowcount == 1)
 
 
 async def complete(db: Database, completions: Sequence[Completion]) -> None:
@@ -296,7 +286,7 @@ async def replay_event(db: Database, event_id: int) -> bool:
         .where(events.c.id == event_id, events.c.status.in_(_REPLAYABLE))
         .values(_replay_values())
     )
-    return await db.transaction(lambda conn: conn.execute(statement).rowcount == 1)
+    return await db.statement(lambda conn: conn.execute(statement).rowcount == 1)
 
 
 async def replay_dead(db: Database, connection_id: int | None) -> int:
@@ -311,7 +301,7 @@ async def replay_dead(db: Database, connection_id: int | None) -> int:
         )
         .values(_replay_values())
     )
-    count: int = await db.transaction(lambda conn: conn.execute(statement).rowcount)
+    count: int = await db.statement(lambda conn: conn.execute(statement).rowcount)
     return count
 
 

@@ -4,7 +4,9 @@ SQLite runs in WAL mode with a busy timeout, and the process funnels its write t
 through one lock, so concurrent workers queue in memory instead of failing on SQLITE_BUSY.
 The queue's hot paths use `transaction(fn)`: on SQLite it runs the whole transaction on one
 writer connection in one dedicated thread (one hand-off per transaction instead of one per
-statement); on PostgreSQL it runs on an asyncpg connection.
+statement); on PostgreSQL it runs on an asyncpg connection. `statement(fn)` is for work that is
+a single atomic statement: on PostgreSQL it runs in autocommit mode, one round trip instead of
+three (BEGIN, statement, COMMIT).
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._writer: _SqliteWriter | None = _SqliteWriter(url) if self.is_sqlite else None
+        self._autocommit: AsyncEngine | None = (
+            None if self.is_sqlite else _create_queue_engine(url, pool_size=pool_size, echo=echo)
+        )
 
     def __repr__(self) -> str:
         return f"Database({make_url(self.url).render_as_string(hide_password=True)!r})"
@@ -62,6 +67,13 @@ class Database:
         async with self._write_lock:
             return await self._writer.run(work)
 
+    async def statement(self, work: Callable[[Connection], T]) -> T:
+        """Run `work`, which issues exactly one statement, atomically and with few round trips."""
+        if self._autocommit is None:
+            return await self.transaction(work)
+        async with self._autocommit.connect() as conn:
+            return await conn.run_sync(work)
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         async with self.engine.connect() as conn:
@@ -74,6 +86,8 @@ class Database:
     async def dispose(self) -> None:
         if self._writer is not None:
             await self._writer.close()
+        if self._autocommit is not None:
+            await self._autocommit.dispose()
         await self.engine.dispose()
 
 
@@ -115,6 +129,21 @@ def _create_engine(url: str, *, pool_size: int, echo: bool) -> AsyncEngine:
     )
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _create_queue_engine(url: str, *, pool_size: int, echo: bool) -> AsyncEngine:
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        echo=echo,
+        isolation_level="AUTOCOMMIT",
+        # The queue's statements are single-row updates by id, and the claim, which must walk
+        # the active-events index in id order and stop at its limit. With fresh or stale
+        # statistics (a burst into a new table) the planner would otherwise sort every ready
+        # event first, costing milliseconds per claim.
+        connect_args={"server_settings": {"enable_sort": "off"}},
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
