@@ -100,3 +100,23 @@ async def test_shutdown_waits_for_events_that_finish_in_time(harness, registry) 
     worker.stop()
     await asyncio.wait_for(task, 5)
     assert (await _event(harness.db)).status == "done"
+
+
+async def test_an_event_whose_workers_keep_dying_is_dead_lettered(harness, registry) -> None:
+    calls: list[int] = []
+
+    async def handle(ctx: EventContext) -> Outcome:
+        calls.append(ctx.attempt)
+        return Done()
+
+    registry.register("test", handle)
+    await harness.receive("k", "d")
+    for _ in range(3):  # FAST_RETRY.max_attempts workers claim it and die
+        assert await claim(harness.db, owner="doomed", limit=1, lease_seconds=0.01)
+        await asyncio.sleep(0.02)
+
+    assert await harness.drain() == {"dead": 1}
+    assert calls == []
+    event = await _event(harness.db)
+    assert event.retries == 3
+    assert "worker stopped without finishing" in event.reason

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Update,
     bindparam,
+    case,
     exists,
     func,
     insert,
@@ -105,6 +106,12 @@ async def claim(
         .values(
             status=EventStatus.RUNNING.value,
             attempts=events.c.attempts + 1,
+            # Still "running" means the previous worker lost its lease (crashed, was killed or
+            # hung): that counts as a failure, so an event that kills its worker cannot loop.
+            retries=case(
+                (events.c.status == EventStatus.RUNNING.value, events.c.retries + 1),
+                else_=events.c.retries,
+            ),
             available_at=now + timedelta(seconds=lease_seconds),
             lease_owner=owner,
         )

@@ -150,6 +150,11 @@ class Worker:
         )
 
     async def _run_handler(self, event: ClaimedEvent, recorder: ActivityRecorder) -> Outcome:
+        if event.retries >= self.retry.max_attempts:
+            return Failed(
+                f"gave up after {event.retries} failures; the last attempt's worker stopped "
+                "without finishing (crashed, killed or hung)"
+            )
         handler = self.registry.handler_for(event.source)
         if handler is None:
             return Failed(f"no handler registered for source {event.source!r}")
