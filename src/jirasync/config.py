@@ -52,7 +52,8 @@ class Settings(BaseSettings):
         extra="forbid",
     )
 
-    database_url: str = DEFAULT_DATABASE_URL
+    # A secret: PostgreSQL URLs may carry a password.
+    database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
     data_dir: Path = Path("data")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
@@ -79,8 +80,8 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, YamlConfigSettingsSource(settings_cls))
 
     @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
+    def database(self) -> str:
+        return self.database_url.get_secret_value()
 
 
 def load_settings(config_file: Path | None = None, **overrides: object) -> Settings:

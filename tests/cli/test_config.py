@@ -21,7 +21,7 @@ def _clean_env(monkeypatch) -> None:
 
 def test_defaults() -> None:
     settings = load_settings()
-    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.database == DEFAULT_DATABASE_URL
     assert (settings.host, settings.port) == ("127.0.0.1", 8000)
     assert settings.log_format == "auto"
     assert settings.worker.concurrency == 8
@@ -38,7 +38,7 @@ def test_environment_overrides_the_yaml_file(tmp_path: Path, monkeypatch) -> Non
     monkeypatch.setenv("JIRASYNC_PORT", "9100")
     monkeypatch.setenv("JIRASYNC_WORKER__CONCURRENCY", "16")
     settings = load_settings(config)
-    assert settings.database_url == "postgresql+asyncpg://db/jirasync"
+    assert settings.database == "postgresql+asyncpg://db/jirasync"
     assert settings.port == 9100
     assert settings.worker.concurrency == 16
     assert settings.worker.lease_seconds == 10
@@ -56,12 +56,14 @@ def test_unknown_keys_and_missing_files_are_errors(tmp_path: Path) -> None:
         load_settings(tmp_path / "missing.yaml")
 
 
-def test_the_secret_key_never_shows_in_reprs(monkeypatch) -> None:
+def test_secrets_never_show_in_reprs(monkeypatch) -> None:
     key = Fernet.generate_key().decode()
     monkeypatch.setenv("JIRASYNC_SECRET_KEY", key)
+    monkeypatch.setenv("JIRASYNC_DATABASE_URL", "postgresql+asyncpg://sync:hunter2@db/jirasync")
     settings = load_settings()
-    assert key not in repr(settings)
-    assert key not in str(settings.model_dump())
+    for text in (repr(settings), str(settings.model_dump())):
+        assert key not in text
+        assert "hunter2" not in text
     assert key not in repr(SecretBox(settings.secret_key))
 
 

@@ -116,7 +116,7 @@ def migrate_command(
 ) -> None:
     """Bring the database schema up to date."""
     settings = _settings(config)
-    asyncio.run(_migrate(settings.database_url, revision))
+    asyncio.run(_migrate(settings.database, revision))
 
 
 async def _migrate(url: str, revision: str) -> None:

@@ -21,7 +21,7 @@ class Service:
     def __init__(self, settings: Settings, registry: HandlerRegistry | None = None) -> None:
         self.settings = settings
         self.registry = registry or build_registry(settings.worker.handler_modules)
-        self.db = Database(settings.database_url, pool_size=settings.worker.concurrency + 4)
+        self.db = Database(settings.database, pool_size=settings.worker.concurrency + 4)
         self.secrets = SecretBox(load_or_create_key(settings.secret_key, settings.data_dir))
         self.worker: Worker | None = None
         self.inbox = Inbox(self.db, self.registry)
