@@ -48,12 +48,12 @@ async def test_a_long_event_renews_its_lease(harness, registry) -> None:
 
     async def handle(ctx: EventContext) -> Outcome:
         runs.append(ctx.attempt)
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(2.5)  # five lease lengths
         return Done()
 
     registry.register("test", handle)
     await harness.receive("k", "d")
-    short = WorkerSettings(lease_seconds=0.3, poll_interval_seconds=0.05)
+    short = WorkerSettings(lease_seconds=0.5, poll_interval_seconds=0.05)
     first, second = harness.worker(short), harness.worker(short)
     other = asyncio.create_task(second.run())
     try:

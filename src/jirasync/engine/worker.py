@@ -62,6 +62,7 @@ class Worker:
         self._signal = asyncio.Event()
         self._stopping = asyncio.Event()
         self._completer = _Completer(db)
+        self._claim_failures = 0
         self.running = False
 
     def wake(self) -> None:
@@ -98,12 +99,20 @@ class Worker:
 
     async def _claim(self, limit: int) -> list[ClaimedEvent]:
         try:
-            return await queue.claim(
+            claimed = await queue.claim(
                 self.db, owner=self.owner, limit=limit, lease_seconds=self.settings.lease_seconds
             )
         except Exception:
-            log.exception("worker.claim_failed")
+            # The database is away: back off (up to a minute) instead of logging every poll.
+            self._claim_failures += 1
+            log.exception("worker.claim_failed", failures=self._claim_failures)
+            growth = 2 ** min(self._claim_failures, 12)
+            delay = min(60.0, self.settings.poll_interval_seconds * growth)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), delay)
             return []
+        self._claim_failures = 0
+        return claimed
 
     async def _wait_for_signal(self) -> None:
         with contextlib.suppress(TimeoutError):
