@@ -10,7 +10,7 @@ import pytest
 
 from jirasync.config import RetrySettings, WorkerSettings
 from jirasync.engine import HandlerRegistry, Inbox, Worker
-from jirasync.engine.queue import status_counts
+from jirasync.engine.inspect import status_counts
 from jirasync.store.db import Database
 from jirasync.store.models import ACTIVE_STATUSES
 

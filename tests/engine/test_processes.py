@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from jirasync.engine import Inbox
-from jirasync.engine.queue import status_counts
+from jirasync.engine.inspect import status_counts
 from jirasync.store.db import Database
 
 HERE = Path(__file__).parent

@@ -20,7 +20,6 @@ from sqlalchemy import (
     bindparam,
     case,
     exists,
-    func,
     insert,
     literal_column,
     select,
@@ -310,9 +309,3 @@ async def replay_dead(db: Database, connection_id: int | None) -> int:
     )
     count: int = await db.statement(lambda conn: conn.execute(statement).rowcount)
     return count
-
-
-async def status_counts(db: Database) -> dict[str, int]:
-    statement = select(events.c.status, func.count()).group_by(events.c.status)
-    async with db.read() as conn:
-        return {row[0]: row[1] for row in await conn.execute(statement)}
