@@ -221,3 +221,24 @@ async def test_the_activity_log_keeps_actions_and_remote_calls(harness, registry
         ("POST", "/rest/api/2/issue/ABC-1/transitions", 400),
     ]
     assert calls[1].error == "Transition id '31' is not valid for this issue."
+
+
+async def test_a_retrying_event_holds_back_later_events_of_its_key(harness, registry) -> None:
+    order: list[tuple[int, int]] = []
+
+    async def handle(ctx: EventContext) -> Outcome:
+        seq = ctx.json()["seq"]
+        order.append((seq, ctx.attempt))
+        if seq == 0 and ctx.attempt == 1:
+            raise TransientError("502 Bad Gateway", retry_after=0.3)
+        return Done()
+
+    registry.register("test", handle)
+    for seq in range(3):
+        await harness.receive("jira:1:10042", f"d{seq}", f'{{"seq": {seq}}}'.encode())
+    await harness.receive("jira:1:10043", "other", b'{"seq": 9}')
+    assert await harness.drain() == {"done": 4}
+    same_key = [item for item in order if item[0] != 9]
+    assert same_key == [(0, 1), (0, 2), (1, 1), (2, 1)]
+    # The other key did not wait for the retry.
+    assert order.index((9, 1)) < order.index((0, 2))

@@ -82,6 +82,7 @@ class Worker:
             await self._claim_loop()
         finally:
             await self._drain()
+            await self._completer.flushed(timeout=self.settings.shutdown_grace_seconds + 5)
             completer.cancel()
             await asyncio.gather(completer, return_exceptions=True)
             self.running = False
@@ -281,10 +282,22 @@ class _Completer:
                 await queue.complete(self._db, [completion for completion, _ in batch])
             except Exception as exc:
                 # The events stay leased; another claim retries them after the lease expires.
-                for _, done in batch:
-                    if not done.done():
-                        done.set_exception(exc)
-                continue
-            for _, done in batch:
-                if not done.done():
+                self._settle(batch, exc)
+            else:
+                self._settle(batch, None)
+
+    def _settle(
+        self, batch: list[tuple[Completion, asyncio.Future[None]]], error: Exception | None
+    ) -> None:
+        for _, done in batch:
+            if not done.done():
+                if error is None:
                     done.set_result(None)
+                else:
+                    done.set_exception(error)
+            self._queue.task_done()
+
+    async def flushed(self, timeout: float) -> None:
+        """Until every submitted completion is written (shutdown), or the timeout."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._queue.join(), timeout)
