@@ -242,3 +242,23 @@ async def test_a_retrying_event_holds_back_later_events_of_its_key(harness, regi
     assert same_key == [(0, 1), (0, 2), (1, 1), (2, 1)]
     # The other key did not wait for the retry.
     assert order.index((9, 1)) < order.index((0, 2))
+
+
+async def test_metrics_count_received_and_finished_events(harness, registry) -> None:
+    from prometheus_client import REGISTRY
+
+    def sample(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    async def handle(ctx: EventContext) -> Outcome:
+        return Ignored("echo")
+
+    registry.register("metrics-test", handle)
+    await harness.receive("k", "m1", source="metrics-test")
+    await harness.receive("k", "m1", source="metrics-test")
+    await harness.drain()
+    received = "jirasync_events_received_total"
+    assert sample(received, source="metrics-test", duplicate="false") == 1
+    assert sample(received, source="metrics-test", duplicate="true") == 1
+    finished = "jirasync_event_attempts_total"
+    assert sample(finished, source="metrics-test", status="ignored") == 1

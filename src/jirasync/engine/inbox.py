@@ -15,6 +15,7 @@ from typing import cast
 from sqlalchemy import Table, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from jirasync.engine.metrics import EVENTS_RECEIVED
 from jirasync.engine.registry import HandlerRegistry
 from jirasync.log import get_logger
 from jirasync.store.db import Database
@@ -81,6 +82,7 @@ class Inbox:
             headers={k.lower(): v for k, v in headers.items() if k.lower() not in _SECRET_HEADERS},
             body=body,
         )
+        EVENTS_RECEIVED.labels(source, str(inserted is None).lower()).inc()
         if inserted is not None:
             if self.on_receive is not None:
                 self.on_receive()

@@ -18,6 +18,7 @@ from jirasync.config import RetrySettings, WorkerSettings
 from jirasync.engine import queue
 from jirasync.engine.activity import ActivityRecorder, recording
 from jirasync.engine.backoff import retry_delay
+from jirasync.engine.metrics import ATTEMPT_SECONDS, ATTEMPTS_FINISHED, CLAIMED
 from jirasync.engine.outcomes import (
     Done,
     Failed,
@@ -113,6 +114,7 @@ class Worker:
                 await asyncio.wait_for(self._stopping.wait(), delay)
             return []
         self._claim_failures = 0
+        CLAIMED.inc(len(claimed))
         return claimed
 
     async def _wait_for_signal(self) -> None:
@@ -150,6 +152,10 @@ class Worker:
         finally:
             lease.cancel()
         completion = self._completion(event, outcome, started, recorder)
+        ATTEMPT_SECONDS.labels(event.source).observe(
+            (completion.finished_at - started).total_seconds()
+        )
+        ATTEMPTS_FINISHED.labels(event.source, completion.status.value).inc()
         try:
             await self._completer.submit(completion)
         except Exception:
