@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -35,19 +36,32 @@ def socket_url(sock: socket.socket, scheme: str = "http") -> str:
     return f"{scheme}://{host}:{port}"
 
 
-def _config(app: ASGIApp, log_level: str) -> uvicorn.Config:
+def _config(
+    app: ASGIApp, log_level: str, log_config: dict[str, Any] | None = uvicorn.config.LOGGING_CONFIG
+) -> uvicorn.Config:
     return uvicorn.Config(
         app,
         log_level=log_level,
+        log_config=log_config,
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=5,
     )
 
 
-def serve(app: ASGIApp, sock: socket.socket, log_level: str = "info") -> None:
-    """Serve until interrupted (Ctrl-C / SIGTERM), then shut down gracefully."""
-    server = uvicorn.Server(_config(app, log_level))
+def serve(
+    app: ASGIApp,
+    sock: socket.socket,
+    log_level: str = "info",
+    *,
+    own_logging: bool = False,
+) -> None:
+    """Serve until interrupted (Ctrl-C / SIGTERM), then shut down gracefully.
+
+    `own_logging`: the caller has configured logging; uvicorn must not replace it.
+    """
+    config = _config(app, log_level, None) if own_logging else _config(app, log_level)
+    server = uvicorn.Server(config)
     server.run(sockets=[sock])
 
 

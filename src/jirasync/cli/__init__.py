@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from jirasync.cli import sim
+from jirasync.cli import server, sim
 
 app = typer.Typer(
     name="jirasync",
@@ -13,6 +13,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(sim.app, name="sim")
+server.register(app)
 
 
 def main() -> None:

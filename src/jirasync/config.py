@@ -1,0 +1,103 @@
+"""Service configuration: `JIRASYNC_*` environment variables over an optional YAML file.
+
+Precedence, highest first: explicit arguments, environment (`JIRASYNC_WORKER__CONCURRENCY=16`
+for nested values), the YAML file (`--config` or `JIRASYNC_CONFIG`), then the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/jirasync.db"
+
+
+class RetrySettings(BaseModel):
+    """How transient failures are retried before an event is dead-lettered."""
+
+    max_attempts: int = Field(default=8, ge=1)
+    backoff_base_seconds: float = Field(default=2.0, gt=0)
+    backoff_max_seconds: float = Field(default=900.0, gt=0)
+    # A remote's Retry-After is honoured up to this bound, so a bogus header cannot park an
+    # event for days.
+    retry_after_max_seconds: float = Field(default=3600.0, gt=0)
+
+
+class WorkerSettings(BaseModel):
+    """The queue consumer inside `serve` and `worker`."""
+
+    concurrency: int = Field(default=8, ge=1)
+    lease_seconds: float = Field(default=60.0, gt=0)
+    poll_interval_seconds: float = Field(default=0.5, gt=0)
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+    handler_modules: list[str] = Field(
+        default_factory=list,
+        description="Extra `module:function` hooks that register handlers (tests, plug-ins).",
+    )
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="JIRASYNC_",
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+
+    database_url: str = DEFAULT_DATABASE_URL
+    data_dir: Path = Path("data")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key for credentials at rest; generated into data_dir if absent.",
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["auto", "json", "pretty"] = "auto"
+    migrate_on_start: bool = True
+    run_worker: bool = True
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    retry: RetrySettings = Field(default_factory=RetrySettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, YamlConfigSettingsSource(settings_cls))
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(config_file: Path | None = None, **overrides: object) -> Settings:
+    """Settings from the environment and the YAML file (argument, else `JIRASYNC_CONFIG`)."""
+    path = config_file or _env_config_file()
+    if path is None:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    if not path.is_file():
+        raise FileNotFoundError(f"configuration file not found: {path}")
+    with_file = type(
+        "Settings",
+        (Settings,),
+        {"model_config": SettingsConfigDict(**{**Settings.model_config, "yaml_file": path})},
+    )
+    return with_file(**overrides)  # type: ignore[no-any-return]
+
+
+def _env_config_file() -> Path | None:
+    value = os.environ.get("JIRASYNC_CONFIG")
+    return Path(value) if value else None

@@ -1,0 +1,68 @@
+"""The FastAPI application and its lifespan, which starts and stops the service.
+
+Webhook routes get the inbox with the `get_inbox` dependency and call `Inbox.receive` before
+answering 202.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from jirasync import __version__
+from jirasync.engine.inbox import Inbox
+from jirasync.engine.service import Service
+from jirasync.log import get_logger
+
+log = get_logger(__name__)
+
+
+def create_app(service: Service, *, migrate: bool = True, run_worker: bool = True) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await service.start(migrate=migrate, run_worker=run_worker)
+        try:
+            yield
+        finally:
+            await service.stop()
+            log.info("service.stopped")
+
+    app = FastAPI(title="jirasync", version=__version__, lifespan=lifespan)
+    app.state.service = service
+    app.state.run_worker = run_worker
+    app.add_api_route("/healthz", healthz, methods=["GET"])
+    app.add_api_route("/readyz", readyz, methods=["GET"])
+    return app
+
+
+def get_service(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+def get_inbox(request: Request) -> Inbox:
+    return get_service(request).inbox
+
+
+async def healthz() -> dict[str, str]:
+    """The process is up and serving."""
+    return {"status": "ok"}
+
+
+async def readyz(request: Request) -> JSONResponse:
+    """The database answers and, if this process runs one, the worker loop is alive."""
+    service = get_service(request)
+    checks: dict[str, Any] = {}
+    try:
+        await service.db.ping()
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"error: {type(exc).__name__}"
+    if request.app.state.run_worker:
+        checks["worker"] = "running" if service.worker_alive else "stopped"
+    ready = checks["database"] == "ok" and checks.get("worker", "running") == "running"
+    return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
