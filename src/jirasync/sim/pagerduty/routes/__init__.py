@@ -1,0 +1,1 @@
+"""The simulated REST API, one module per resource family."""
