@@ -10,6 +10,7 @@ from jirasync.jql import (
     Field,
     Function,
     HistoryPredicate,
+    JqlError,
     Not,
     Number,
     Operator,
@@ -97,4 +98,20 @@ def test_printed_query_parses_back_to_the_same_tree(query: Query) -> None:
 @given(strings)
 def test_any_string_survives_as_a_value(value: str) -> None:
     query = Query(Terminal(Field("summary"), Operator.EQUALS, Text(value)))
+    assert parse(str(query)) == query
+
+
+# Fragments of JQL glued at random: mostly invalid, sometimes valid in surprising ways.
+WORDS = ["cf", " not ", " in ", " was ", " changed ", " order by ", " from ", " asc", " and "]
+fragments = st.sampled_from([*"ab1-= !~<>()[],|&\"'\\.\n#", *WORDS, " or ", "\\u00", "fn("])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(fragments, max_size=25).map("".join) | st.text(max_size=30))
+def test_any_text_parses_and_round_trips_or_fails_with_a_jql_error(text: str) -> None:
+    try:
+        query = parse(text)
+    except JqlError as error:
+        assert error.message
+        return
     assert parse(str(query)) == query

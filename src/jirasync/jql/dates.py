@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, tzinfo
+from functools import wraps
+from typing import ParamSpec
 
 from jirasync.jql.errors import JqlError
 
@@ -29,6 +31,23 @@ def parse_issue_datetime(value: str, zone: tzinfo) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
+_P = ParamSpec("_P")
+
+
+def _out_of_range_is_jql_error(function: Callable[_P, datetime]) -> Callable[_P, datetime]:
+    """Dates beyond what datetime holds (`-99999999d`, year 0) are query errors, not crashes."""
+
+    @wraps(function)
+    def guarded(*args: _P.args, **kwargs: _P.kwargs) -> datetime:
+        try:
+            return function(*args, **kwargs)
+        except (OverflowError, OSError, ValueError) as error:
+            raise JqlError(f"The date is out of range: {error}.") from None
+
+    return guarded
+
+
+@_out_of_range_is_jql_error
 def parse_date_operand(text: str, now: datetime) -> datetime:
     """A date written in a query: `2020-01-31`, `"2020/01/31 13:45"`, `-1d`, `"-4w 2d"`."""
     absolute = _ABSOLUTE.fullmatch(text.strip())
@@ -57,6 +76,7 @@ def _absolute(match: re.Match[str], zone: tzinfo | None) -> datetime:
         raise JqlError(f"Date value '{match.group(0)}' is invalid: {error}.") from None
 
 
+@_out_of_range_is_jql_error
 def epoch_millis(value: int, zone: tzinfo) -> datetime:
     """Numbers compared with dates are milliseconds since the epoch (`updated >= 1700000000000`)."""
     return datetime.fromtimestamp(value / 1000, zone)
@@ -97,6 +117,7 @@ def add_months(moment: datetime, months: int) -> datetime:
 _FUNCTION_UNIT = {"day": "d", "week": "w", "month": "M", "year": "y"}
 
 
+@_out_of_range_is_jql_error
 def boundary_function(name: str, args: Sequence[str], now: datetime, week_start: int) -> datetime:
     """`startOfDay()`, `endOfMonth(-1)`, `startOfWeek("+1d")` … evaluated at `now`."""
     lowered = name.lower()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jirasync.jql import ast
@@ -20,8 +20,8 @@ from jirasync.jql.fields import FieldSpec, Issue, Kind, as_list, as_mapping
 from jirasync.jql.operands import EMPTY, Atom, resolve
 from jirasync.jql.values import atom_keys, atom_rank, raw_keys
 
-_FAR_PAST = datetime(1970, 1, 1).astimezone()
-_FAR_FUTURE = datetime(9999, 1, 1).astimezone()
+_FAR_PAST = datetime.min.replace(tzinfo=UTC)
+_FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 _Keys = frozenset[str]
 _Check = Callable[[Issue], bool]
 
@@ -135,11 +135,18 @@ def _window(clause: ast.Terminal, context: EvalContext) -> _Window:
         elif kind is ast.PredicateKind.AFTER:
             after = _moment(atoms, context)
         elif kind is ast.PredicateKind.ON:
-            day = _moment(atoms, context).replace(hour=0, minute=0, second=0, microsecond=0)
-            spans.append((day, day + timedelta(days=1)))
+            spans.append(_whole_day(_moment(atoms, context)))
         elif kind is ast.PredicateKind.DURING:
             spans.append(_during(atoms, context))
     return _Window(tuple(spans), by, before, after)
+
+
+def _whole_day(moment: datetime) -> tuple[datetime, datetime]:
+    day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    try:
+        return day, day + timedelta(days=1)
+    except OverflowError:  # ON 9999-12-31
+        return day, _FAR_FUTURE
 
 
 def _moment(atoms: list[Atom], context: EvalContext) -> datetime:

@@ -26,7 +26,7 @@ from jirasync.jql.lexicon import (
 
 WHITESPACE = frozenset(" \t\n\r\f")
 
-# Longest first, so `!=` wins over `!`.
+# Two-character spellings are tried first, so `!=` wins over `!`.
 PUNCTUATION = (
     ("!=", "NOT_EQUALS"),
     ("!~", "NOT_LIKE"),

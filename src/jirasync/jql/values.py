@@ -94,14 +94,20 @@ def atom_rank(kind: Kind, atom: Atom, context: EvalContext) -> Any:
             raise JqlError(f"'{atom}' is not a valid number.")
         return number
     if kind is Kind.PRIORITY:
-        return priority_rank(str(atom), context, None)
+        priority = priority_rank(str(atom), context, None)
+        if priority is None:
+            raise JqlError(f"The value '{atom}' does not exist for the field 'priority'.")
+        return priority
     if kind is Kind.RESOLUTION:
         rank = resolution_rank(str(atom), context, None)
         if rank is None:
             raise JqlError(f"The value '{atom}' does not exist for the field 'resolution'.")
         return rank
     if kind is Kind.KEY:
-        return key_rank(str(atom))
+        key = key_rank(str(atom))
+        if key is None:
+            raise JqlError(f"The issue key '{atom}' for field 'key' is invalid.")
+        return key
     if kind is Kind.VERSION:
         return version_rank(str(atom), context)
     return str(atom).lower()
