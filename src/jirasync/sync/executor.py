@@ -51,6 +51,8 @@ class Target:
     pagerduty: PagerDutyConnection | None = None
     hackerone: HackerOneConnection | None = None
     transition_fields: Mapping[str, Any] | None = None
+    # The PagerDuty user (From email) a Jira user's change is made as; None: the connection's.
+    acting_as: str | None = None
 
 
 class Executor:
@@ -152,7 +154,7 @@ class Executor:
                 priority_id=action.priority_id,
             )
             try:
-                incident = await pagerduty.client.create_incident(new)
+                incident = await pagerduty.client.create_incident(new, acting_as=t.acting_as)
             except RemoteError as exc:
                 # Same key on the service: PagerDuty refused a second incident. Adopt the first.
                 incident = await pagerduty.client.find_incident_by_key(
@@ -290,7 +292,9 @@ class Executor:
         update = IncidentUpdate(
             status=status, priority_id=action.priority_id, resolution=action.resolution
         )
-        incident = await pagerduty.client.update_incident(action.incident_id, update)
+        incident = await pagerduty.client.update_incident(
+            action.incident_id, update, acting_as=t.acting_as
+        )
         self.activity.action(f"incident {action.incident_id} updated", status=action.status)
         await self.links.synced(
             link.id, {"pd.status": incident.get("status"), "pd.priority": _pd_priority(incident)}
@@ -299,7 +303,9 @@ class Executor:
     async def _note(self, action: AddNote, t: Target) -> None:
         pagerduty = _need(t.pagerduty, "a PagerDuty connection")
         link = _need(t.link, "a link")
-        note = await pagerduty.client.add_note(action.incident_id, action.content)
+        note = await pagerduty.client.add_note(
+            action.incident_id, action.content, acting_as=t.acting_as
+        )
         self.activity.action(f"incident {action.incident_id}: note {note.get('id')} added")
         if action.source_comment_id:
             await self.links.mirror(link.id, str(note["id"]), action.source_comment_id, "jira")

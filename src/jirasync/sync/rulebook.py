@@ -5,8 +5,9 @@ its reason rather than stopping every event.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from jirasync.store.models import Rule as RuleRow
 
 log = get_logger(__name__)
 
+T = TypeVar("T")
 PAGERDUTY = "pagerduty"
 HACKERONE = "hackerone"
 
@@ -55,7 +57,9 @@ class RuleBook:
         rows = await self._rows(HACKERONE, hackerone_connection_id, jira_connection_id)
         return list(_parsed(rows, _escalation))
 
-    async def _rows(self, kind: str, connection_id: int | None, jira_connection_id: int | None) -> list[RuleRow]:
+    async def _rows(
+        self, kind: str, connection_id: int | None, jira_connection_id: int | None
+    ) -> list[RuleRow]:
         query = select(RuleRow).where(RuleRow.kind == kind).order_by(RuleRow.position, RuleRow.id)
         if connection_id is not None:
             query = query.where(RuleRow.connection_id == connection_id)
@@ -67,7 +71,9 @@ class RuleBook:
 
 def _pagerduty_rule(row: RuleRow) -> PagerDutyRule:
     definition = {**row.definition, "name": row.name, "enabled": row.enabled}
-    return PagerDutyRule(row.id, Rule.model_validate(definition), row.connection_id, row.jira_connection_id)
+    return PagerDutyRule(
+        row.id, Rule.model_validate(definition), row.connection_id, row.jira_connection_id
+    )
 
 
 def _escalation(row: RuleRow) -> HackerOneEscalation:
@@ -77,9 +83,9 @@ def _escalation(row: RuleRow) -> HackerOneEscalation:
     )
 
 
-def _parsed(rows: Iterable[RuleRow], parse: object) -> Iterable[object]:
+def _parsed(rows: Iterable[RuleRow], parse: Callable[[RuleRow], T]) -> Iterator[T]:
     for row in rows:
         try:
-            yield parse(row)  # type: ignore[operator]
+            yield parse(row)
         except ValidationError as exc:
             log.warning("rule.invalid", rule_id=row.id, name=row.name, errors=exc.error_count())

@@ -264,7 +264,10 @@ def plan_issue_event(
     if event.actor is not None and event.actor.id in ctx.own_jira_users:
         return Plan().note("the change was made by jirasync itself (echo)")
     project, issue_type = _scope_of(event)
-    in_scope = [r for r in rules if r.enabled and r.covers_issue(project, issue_type)]
+    # A linked issue stays with its rules even when its payload lacks the project (comments).
+    in_scope = [
+        r for r in rules if r.enabled and (link is not None or r.covers_issue(project, issue_type))
+    ]
     if not in_scope and link is None:
         return Plan().note(f"no enabled rule covers project {project} / issue type {issue_type}")
     if event.kind in (IssueEventKind.COMMENT_CREATED, IssueEventKind.COMMENT_UPDATED):
