@@ -56,8 +56,12 @@ def _run(
         allow_remote_control=allow_remote_control,
     )
     module = importlib.import_module(f"jirasync.sim.{name}")
+    try:
+        app = module.create_app(config)
+    except SeedError as exc:  # valid YAML that does not describe a consistent state
+        raise typer.BadParameter(str(exc), param_hint="--seed") from exc
     typer.echo(f"{name} simulator on {config.base_url} (control API: {config.base_url}/_sim/)")
-    serve(module.create_app(config), sock)
+    serve(app, sock)
 
 
 @app.command()

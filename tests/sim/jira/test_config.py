@@ -135,3 +135,23 @@ def test_personal_access_tokens_need_jira_8_14(jira: httpx.Client) -> None:
     seed["jira"] = {"version": "8.13.0"}
     jira.post("/_sim/seed", json=seed).raise_for_status()
     assert httpx.get(str(jira.base_url) + "/rest/api/2/myself", headers=token).status_code == 401
+
+
+def test_captcha_after_failed_logins(jira: httpx.Client, jira_server: ServerThread) -> None:
+    seed = default_seed()
+    seed["jira"] = {"captchaAfterFailedLogins": 2}
+    jira.post("/_sim/seed", json=seed).raise_for_status()
+    url = jira_server.url + "/rest/api/2/myself"
+    assert [httpx.get(url, auth=("bob", "bad")).status_code for _ in range(2)] == [401, 401]
+    blocked = httpx.get(url, auth=("bob", "bob"))
+    assert blocked.status_code == 403
+    assert blocked.headers["X-Authentication-Denied-Reason"].startswith("CAPTCHA_CHALLENGE")
+    with pytest.raises(Exception, match="CAPTCHA"):
+        JIRA(jira_server.url, basic_auth=("bob", "bob"), max_retries=0)
+
+
+def test_jira_client_validate_uses_the_session_resource(
+    jira: httpx.Client, jira_server: ServerThread
+) -> None:
+    client = JIRA(jira_server.url, basic_auth=("admin", "admin"), validate=True)
+    assert client.current_user() == "admin"

@@ -179,3 +179,9 @@ def test_bulk_create_reports_per_issue_errors(client: JIRA) -> None:
     assert results[0]["issue"].fields.summary == "one"
     assert results[1]["status"] == "Error"
     assert "You must specify a summary of the issue." in str(results[1]["error"])
+
+
+def test_comments_with_rendered_body(client: JIRA) -> None:
+    client.add_comment("SUP-1", "a <b>")
+    comments = client.comments("SUP-1", expand="renderedBody")
+    assert comments[-1].renderedBody == "<p>a &lt;b&gt;</p>"

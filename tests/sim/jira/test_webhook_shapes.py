@@ -14,6 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
+from jirasync.serving import ServerThread
+
 HOOKS = Path(__file__).parents[2] / "fixtures" / "jira" / "webhooks" / "mattermost-plugin-jira"
 
 UPDATED = "jira:issue_updated"
@@ -71,13 +73,19 @@ def act(jira: httpx.Client) -> None:
         assert response.status_code == 204, response.text
 
 
-@pytest.fixture
-def bodies(jira: httpx.Client, receiver: Any) -> list[dict[str, Any]]:
+@pytest.fixture(scope="module")
+def bodies(jira_server: ServerThread, receiver_server: Any) -> list[dict[str, Any]]:
+    """Every situation is produced once for the module, on a freshly reset simulator."""
+    _, receiver = receiver_server
+    receiver.calls.clear()
     events = ["jira:issue_updated", "comment_created", "comment_updated", "comment_deleted"]
     hook = {"name": "all", "url": receiver.url + "/hook", "events": events}
-    jira.post("/rest/webhooks/1.0/webhook", json=hook).raise_for_status()
-    act(jira)
-    jira.post("/_sim/webhooks/drain", params={"timeout": 5}).raise_for_status()
+    with httpx.Client(base_url=jira_server.url, auth=("admin", "admin")) as jira:
+        jira.post("/_sim/reset").raise_for_status()
+        jira.post("/rest/webhooks/1.0/webhook", json=hook).raise_for_status()
+        act(jira)
+        jira.post("/_sim/webhooks/drain", params={"timeout": 5}).raise_for_status()
+        jira.post("/_sim/reset").raise_for_status()
     return [c["body"] for c in receiver.calls]
 
 

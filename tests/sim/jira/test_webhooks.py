@@ -75,7 +75,12 @@ def test_issue_and_comment_events_reach_the_receiver(jira: httpx.Client, receive
     assert first["path"] == f"/jira/OPS/{key}"
     assert first["query"] == {"user_id": "admin", "user_key": "admin"}
     bodies = [c["body"] for c in receiver.calls]
-    assert set(bodies[0]) == {"timestamp", "webhookEvent", "issue_event_type_name", "user", "issue"}
+    assert set(bodies[0]) == {
+        "timestamp", "webhookEvent", "issue_event_type_name", "user", "issue", "changelog",
+    }  # fmt: skip
+    created = {i["field"]: i for i in bodies[0]["changelog"]["items"]}
+    assert created["status"]["to"] == "1"
+    assert (created["summary"]["from"], created["summary"]["toString"]) == (None, "hook me")
     assert isinstance(bodies[0]["timestamp"], int)
     assert bodies[1]["issue_event_type_name"] == "issue_commented"
     assert set(bodies[2]) == {"timestamp", "webhookEvent", "comment"}  # no issue, no user

@@ -67,8 +67,20 @@ def _basic(state: State, value: str) -> User:
         raise _failed() from None
     name, _, password = decoded.partition(":")
     user = state.users.get(name)
+    limit = state.options.captcha_after
+    if limit is not None and state.failed_logins.get(name, 0) >= limit:
+        # Jira stops accepting basic auth for this user until a CAPTCHA is solved in the UI
+        raise JiraError(
+            403,
+            ["CAPTCHA_CHALLENGE"],
+            headers={
+                "X-Authentication-Denied-Reason": "CAPTCHA_CHALLENGE; login-url=/login.jsp",
+            },
+        )
     if user is None or user.password is None or user.password != password:
+        state.failed_logins[name] = state.failed_logins.get(name, 0) + 1
         raise _failed()
+    state.failed_logins.pop(name, None)
     return _active(user)
 
 

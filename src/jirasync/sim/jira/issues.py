@@ -102,7 +102,15 @@ class IssueService:
         if edits.errors:
             raise field_errors(edits.errors)
         issue = self._new_issue(user, project, issue_type, edits)
-        events = [Event("jira:issue_created", issue, user.name, "issue_created")]
+        events = [
+            Event(
+                "jira:issue_created",
+                issue,
+                user.name,
+                "issue_created",
+                self._initial_values(issue, user),
+            )
+        ]
         for comment_body in edits.comments:
             self._add_comment(user, issue, comment_body)
         return issue, events
@@ -151,6 +159,15 @@ class IssueService:
         state.issues[issue.id] = issue
         state.keys[issue.key] = issue.id
         return issue
+
+    def _initial_values(self, issue: Issue, user: User) -> ChangeHistory:
+        """The created webhook's changelog lists the values set at creation (from null); it
+        is not part of the issue's change history."""
+        fields = ["summary", "description", "priority", "reporter", "assignee", "labels", "status"]
+        fields += list(issue.custom)
+        items = [change_item(self.state, f, None, _get(issue, f)) for f in fields]
+        present = [i for i in items if i is not None and (i.to or i.to_string)]
+        return ChangeHistory(self.state.next_id(), user.name, issue.created, present)
 
     # -- edit -----------------------------------------------------------------------------
     def edit(self, user: User, issue: Issue, body: Any) -> list[Event]:

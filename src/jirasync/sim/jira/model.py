@@ -249,6 +249,7 @@ class Options:
     search_cap: int = 1000
     webhook_signatures: bool = False  # DC 10 signs with X-Hub-Signature when a secret is set
     rate_limit: dict[str, Any] | None = None  # {"capacity", "fill_rate", "interval_s", "exempt"}
+    captcha_after: int | None = None  # failed basic logins before Jira demands a CAPTCHA
 
     @property
     def version_numbers(self) -> list[int]:
@@ -273,6 +274,7 @@ class State:
     consumers: dict[str, OAuthConsumer] = field(default_factory=dict)
     oauth_tokens: dict[str, OAuthToken] = field(default_factory=dict)
     default_priority: str | None = None
+    failed_logins: dict[str, int] = field(default_factory=dict)
     last_id: int = 9999
 
     def next_id(self) -> str:

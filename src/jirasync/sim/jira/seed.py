@@ -163,6 +163,8 @@ def _options(spec: dict[str, Any]) -> Options:
     options.webhook_signatures = bool(
         spec.get("webhookSignatures", options.version_numbers[0] >= 10)
     )
+    captcha = spec.get("captchaAfterFailedLogins")
+    options.captcha_after = None if captcha is None else int(captcha)
     rate = spec.get("rateLimit")
     if rate is not None:
         _expect(rate, dict, "jira.rateLimit")

@@ -434,7 +434,7 @@ class Serializer:
 
     def rendered_fields(self, issue: Issue) -> dict[str, Any]:
         def html(text: str | None) -> str | None:
-            return None if text is None else "<p>" + _escape(text) + "</p>"
+            return None if text is None else render_wiki(text)
 
         return {
             "description": html(issue.description),
@@ -605,6 +605,11 @@ _SYSTEM_RENDERERS: dict[str, Any] = {
     "votes": lambda s, i: {"self": f"{s.api}/issue/{i.key}/votes", "votes": 0, "hasVoted": False},
     "worklog": lambda s, i: {"startAt": 0, "maxResults": 20, "total": 0, "worklogs": []},
 }
+
+
+def render_wiki(text: str) -> str:
+    """Wiki markup as HTML, roughly: escaped paragraphs (enough for clients that show it)."""
+    return "<p>" + _escape(text) + "</p>"
 
 
 def _escape(text: str) -> str:

@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from jirasync.sim.jira.errors import not_found
 from jirasync.sim.jira.routes.base import Call, json_response, no_content, page_params
-from jirasync.sim.jira.serialize import can_see, visible_comments
+from jirasync.sim.jira.serialize import can_see, render_wiki, visible_comments
 
 if TYPE_CHECKING:
     from jirasync.sim.jira.routes.base import Handler
@@ -20,7 +20,12 @@ async def list_comments(call: Call) -> Response:
     comments = visible_comments(issue, call.user)
     if (call.query("orderBy") or "").lstrip("+") == "-created":
         comments.reverse()
-    return json_response(call.ser.comment_page(issue, comments, start, limit))
+    page = call.ser.comment_page(issue, comments, start, limit)
+    if "renderedBody" in call.query_list("expand"):
+        by_id = {c.id: c for c in comments}
+        for bean in page["comments"]:
+            bean["renderedBody"] = render_wiki(by_id[bean["id"]].body)
+    return json_response(page)
 
 
 async def add_comment(call: Call) -> Response:
@@ -35,7 +40,10 @@ async def get_comment(call: Call) -> Response:
     comment = call.service.comment(issue, call.path("id"))
     if not can_see(comment, call.user):
         raise not_found(f"Can not find a comment for the id: {comment.id}.")
-    return json_response(call.ser.comment(issue, comment))
+    bean = call.ser.comment(issue, comment)
+    if "renderedBody" in call.query_list("expand"):
+        bean["renderedBody"] = render_wiki(comment.body)
+    return json_response(bean)
 
 
 async def edit_comment(call: Call) -> Response:
