@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from jirasync.crypto import SecretBox
 from jirasync.engine.registry import HandlerRegistry
+from jirasync.engine.service import Service
 from jirasync.store.db import Database
 from jirasync.sync.connections import ConnectionPool
 from jirasync.sync.handlers import Handlers
@@ -44,3 +45,10 @@ class SyncRuntime:
 
     async def close(self) -> None:
         await self.pool.close()
+
+
+def install(service: Service) -> SyncRuntime:
+    """Give a service the sync handlers (serve and worker both call this before starting)."""
+    runtime = SyncRuntime(service.db, service.secrets)
+    runtime.register(service.registry)
+    return runtime
