@@ -34,7 +34,11 @@ def receiver() -> Iterator[Receiver]:
 @pytest.fixture(scope="session")
 def server(receiver: Receiver) -> Iterator[ServerThread]:
     def factory(url: str) -> Any:
-        options = {"webhook_url": receiver.url, "webhook_backoff_s": [0.02]}
+        options = {
+            "webhook_url": receiver.url,
+            "webhook_backoff_s": [0.02],
+            "webhook_timeout_s": 0.5,
+        }
         return create_app(SimConfig(base_url=url, options=options))
 
     with ServerThread(factory) as srv:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import threading
 import time
 from collections import deque
@@ -37,6 +39,7 @@ class Receiver:
     url: str = ""
     received: list[Received] = field(default_factory=list)
     statuses: deque[int] = field(default_factory=deque)
+    delays: deque[float] = field(default_factory=deque)  # seconds to stall before answering
     default_status: int = 202
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -44,6 +47,7 @@ class Receiver:
         with self.lock:
             self.received.clear()
             self.statuses.clear()
+            self.delays.clear()
             self.default_status = 202
 
     def events(self) -> list[str]:
@@ -63,11 +67,12 @@ class Receiver:
     def app(self) -> Starlette:
         async def receive(request: Request) -> Response:
             body = await request.body()
-            import json
-
             with self.lock:
                 self.received.append(Received(dict(request.headers), body, json.loads(body)))
                 status = self.statuses.popleft() if self.statuses else self.default_status
+                delay = self.delays.popleft() if self.delays else 0.0
+            if delay:
+                await asyncio.sleep(delay)
             return Response(status_code=status)
 
         return Starlette(routes=[Route("/hook", receive, methods=["POST"])])

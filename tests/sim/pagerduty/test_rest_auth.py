@@ -95,9 +95,12 @@ def test_rate_limit_when_configured(api: Api) -> None:
         limited = api.get("/priorities")
         assert limited.status_code == 429
         assert limited.json() == {"error": {"message": "Rate Limit Exceeded", "code": 2020}}
-        # per key: another key has its own budget
-        other = api.get("/priorities", headers={"Authorization": f"Token token={ALICE_KEY}"})
-        assert other.status_code == 200
+        # per key: another key has its own budget; a user's key and token share the user's
+        alice_key = {"Authorization": f"Token token={ALICE_KEY}"}
+        alice_token = {"Authorization": "Bearer pdsim-oauth-token-alice"}
+        assert api.get("/priorities", headers=alice_key).status_code == 200
+        assert api.get("/priorities", headers=alice_token).status_code == 200
+        assert api.get("/priorities", headers=alice_key).status_code == 429
     finally:
         api.put("/_sim/pagerduty/rate_limit", json={"per_window": None})
 

@@ -241,3 +241,23 @@ def test_move_to_another_service_and_change_type(api: Api, receiver: Any) -> Non
         "incident.incident_type.changed",
         "incident.service_updated",
     ]
+
+
+def test_clock_advance_expires_snoozes(api: Api, receiver: Any) -> None:
+    incident_id = api.create()["id"]
+    api.update(incident_id, status="acknowledged")
+    api.post(
+        f"/incidents/{incident_id}/snooze",
+        json={"duration": 600},
+        headers={"From": "alice@example.com"},
+    )
+    early = api.post("/_sim/pagerduty/clock", json={"advance_s": 300}).json()
+    assert early["snoozes_expired"] == 0
+    assert api.post("/_sim/pagerduty/clock", json={"advance_s": 301}).json()["snoozes_expired"] == 1
+    incident = api.get(f"/incidents/{incident_id}").json()["incident"]
+    assert incident["status"] == "triggered"
+    api.drain()
+    assert receiver.wait_for(3) and receiver.events()[-1] == "incident.unacknowledged"
+    # the default one-month window moves with the clock
+    api.post("/_sim/pagerduty/clock", json={"advance_s": 40 * 86400})
+    assert api.get("/incidents").json()["incidents"] == []

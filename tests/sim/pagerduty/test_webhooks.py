@@ -138,6 +138,8 @@ def test_disabled_after_three_consecutive_drops_then_enable(api: Api, receiver: 
     api.drain()
     assert len(receiver.received) == 3  # nothing is enqueued while disabled
     receiver.default_status = 202
+    later = api.post("/_sim/pagerduty/clock", json={"advance_s": 23 * 3600}).json()
+    assert later["subscriptions_reenabled"] == 0
     enabled = api.post("/webhook_subscriptions/PWHSUB1/enable")
     assert (
         enabled.json()["webhook_subscription"]["delivery_method"]["temporarily_disabled"] is False
@@ -157,6 +159,9 @@ def test_drop_fault_counts_as_a_drop(api: Api, receiver: Receiver) -> None:
     assert [d["state"] for d in log] == ["dropped"] * 3
     sub = api.get("/webhook_subscriptions/PWHSUB1").json()["webhook_subscription"]
     assert sub["delivery_method"]["temporarily_disabled"] is True
+    # PagerDuty re-enables a disabled subscription after 24 hours
+    day = api.post("/_sim/pagerduty/clock", json={"advance_s": 24 * 3600}).json()
+    assert day["subscriptions_reenabled"] == 1
 
 
 def test_queued_webhooks_are_dropped_when_disabled(api: Api, receiver: Receiver) -> None:
@@ -220,3 +225,16 @@ def test_team_filter_and_custom_headers(api: Api, receiver: Receiver) -> None:
     hook = receiver.wait_for(1)[0]
     assert hook.headers["x-sync-token"] == "t0k"
     assert verify(hook.headers["x-pagerduty-signature"], secret, hook.body)
+
+
+def test_retried_on_429_and_on_timeout(api: Api, receiver: Receiver) -> None:
+    receiver.statuses.append(429)
+    receiver.delays.extend([0.0, 1.0])  # the second attempt outlasts the 0.5 s timeout
+    api.create()
+    api.drain()
+    log = api.get("/_sim/webhooks", params={"body": "false"}).json()["deliveries"]
+    attempts = log[0]["attempts"]
+    assert log[0]["state"] == "delivered"
+    assert attempts[0]["status"] == 429
+    assert attempts[1]["status"] is None and "Timeout" in attempts[1]["error"]
+    assert attempts[2]["status"] == 202

@@ -39,6 +39,11 @@ class Caller:
     user_id: str | None = None
     read_only: bool = False
 
+    @property
+    def bucket(self) -> str:
+        """The rate-limit budget: per account key, per user across the user's keys and tokens."""
+        return f"user:{self.user_id}" if self.user_id else f"key:{self.key}"
+
 
 def authenticate(state: State, headers: Headers) -> Caller:
     """The caller behind `Authorization`, or 401 with PagerDuty's error body."""

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from jirasync.sim.pagerduty.simulator import PagerDutySimulator
 
 JSON = dict[str, Any]
-CONTENT_TYPE = "application/json; charset=utf-8"
 
 
 @dataclass
@@ -40,7 +40,7 @@ class Ctx:
     actor: Actor | None
 
     @property
-    def params(self) -> Any:
+    def params(self) -> QueryParams:
         return self.request.query_params
 
     def path(self, name: str) -> str:
@@ -75,7 +75,7 @@ def endpoint(
         headers: dict[str, str] = {}
         try:
             caller = authenticate(sim.state, request.headers)
-            headers = sim.rate_limiter.take(caller.key)
+            headers = sim.rate_limiter.take(caller.bucket)
             check_accept(request.headers)
             check_write(caller, request.method)
             # reads record no actor, so a stray From on a GET is not checked

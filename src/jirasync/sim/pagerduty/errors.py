@@ -10,8 +10,6 @@ from typing import Any
 
 # Codes from PagerDuty's REST error-code table (reference/pagerduty.md §1.4).
 INVALID_INPUT = 2001
-ARGUMENTS_ERROR = 2002
-MISSING_ARGUMENTS = 2003
 AUTH_FAILED = 2006
 ACCESS_DENIED = 2010
 MISSING_ABILITY = 2014

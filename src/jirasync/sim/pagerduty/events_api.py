@@ -84,13 +84,10 @@ class EventsApi:
 
     def open_alert(self, service: Service, key: str) -> tuple[Incident, Alert] | None:
         state = self.sim.state
-        for incident in state.incidents.values():
-            if incident.service_id != service.id or incident.status == "resolved":
-                continue
-            for alert_id in incident.alert_ids:
-                alert = state.alerts[alert_id]
-                if alert.alert_key == key and alert.status == "triggered":
-                    return incident, alert
+        for alert in state.alerts_with_key(key):
+            incident = state.incidents[alert.incident_id]
+            if alert.status == "triggered" and incident.service_id == service.id:
+                return incident, alert
         return None
 
     def handle(self, event: dict[str, Any]) -> str:
@@ -130,7 +127,7 @@ class EventsApi:
             created_at=state.clock(),
             details=payload.get("custom_details"),
         )
-        state.alerts[alert.id] = alert
+        state.add_alert(alert)
         incident.alert_ids.append(alert.id)
 
     async def enqueue(self, request: Request) -> Response:

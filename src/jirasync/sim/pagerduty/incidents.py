@@ -101,7 +101,7 @@ class Incidents(Journal):
         return next(
             (
                 i
-                for i in self.state.incidents.values()
+                for i in self.state.incidents_with_key(key)
                 if i.service_id == service_id and i.incident_key == key and i.status != "resolved"
             ),
             None,
@@ -123,7 +123,7 @@ class Incidents(Journal):
             updated_at=now,
             last_status_change_at=now,
         )
-        self.state.incidents[incident.id] = incident
+        self.state.add_incident(incident)
         return incident
 
     def _trigger(
@@ -378,6 +378,20 @@ class Incidents(Journal):
             )
         incident.snoozed_until = self.state.clock() + timedelta(seconds=duration)
         self.log(incident, "snooze_log_entry", actor, f"Snoozed for {duration} seconds.")
+
+    def expire_snoozes(self) -> int:
+        """Snoozes whose time has come return their incidents to triggered (after a clock
+        advance: the simulator runs no timers of its own)."""
+        now = self.state.clock()
+        due = [
+            i
+            for i in self.state.incidents.values()
+            if i.snoozed_until is not None and i.snoozed_until <= now and i.status == "acknowledged"
+        ]
+        for incident in due:
+            incident.snoozed_until = None
+            self.unacknowledge(incident, None)
+        return len(due)
 
     def merge(self, target: Incident, sources: list[Incident], actor: Actor | None) -> None:
         self.require_open(target)

@@ -65,10 +65,8 @@ def filter_incidents(state: State, params: QueryParams) -> list[Incident]:
 
     def keep(i: Incident) -> bool:
         service = state.services[i.service_id]
-        alert_keys = {state.alerts[a].alert_key for a in i.alert_ids}
         return (
-            (key is None or key == i.incident_key or key in alert_keys)
-            and (not statuses or i.status in statuses)
+            (not statuses or i.status in statuses)
             and (not urgencies or i.urgency in urgencies)
             and (not services or i.service_id in services)
             and (not teams or bool(teams & set(service.team_ids)))
@@ -78,8 +76,17 @@ def filter_incidents(state: State, params: QueryParams) -> list[Incident]:
             and _within(i.created_at, since, until)
         )
 
-    found = [i for i in state.incidents.values() if keep(i)]
+    found = [i for i in _candidates(state, key) if keep(i)]
     return sort_incidents(found, params.getlist("sort_by"))
+
+
+def _candidates(state: State, key: str | None) -> Iterable[Incident]:
+    """All incidents, or those whose incident_key or one of whose alerts' keys is `key`."""
+    if key is None:
+        return state.incidents.values()
+    ids = {i.id for i in state.incidents_with_key(key)}
+    ids |= {a.incident_id for a in state.alerts_with_key(key)}
+    return [state.incidents[i] for i in ids]
 
 
 def sort_incidents(incidents: list[Incident], sort_by: list[str]) -> list[Incident]:

@@ -171,4 +171,5 @@ class WebhookSubscription:
     active: bool = True
     temporarily_disabled: bool = False
     consecutive_drops: int = 0
+    disabled_at: datetime | None = None
     version: Literal["v3", "v2"] = "v3"

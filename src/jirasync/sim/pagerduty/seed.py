@@ -320,7 +320,7 @@ class _Loader:
         )
         self._place(incident, _str_list(item, "assigned_to", where), where)
         self._trigger_entry(incident)
-        state.incidents[incident.id] = incident
+        state.add_incident(incident)
 
     def _incident_number(self, item: dict[str, Any], where: str) -> int:
         number = item.get("number")
@@ -328,7 +328,7 @@ class _Loader:
             return self.state.next_incident_number()
         if not isinstance(number, int) or isinstance(number, bool) or number < 1:
             raise SeedError(f"{where}.number: a positive integer")
-        if any(i.number == number for i in self.state.incidents.values()):
+        if self.state.number_taken(number):
             raise SeedError(f"{where}.number: {number} is used twice")
         self.state.bump_incident_number(number)
         return number
@@ -435,7 +435,7 @@ def _int(item: dict[str, Any], key: str, where: str, default: int) -> int:
 def _open_with_key(state: State, service_id: str, key: str) -> bool:
     return any(
         i.service_id == service_id and i.incident_key == key and i.status != "resolved"
-        for i in state.incidents.values()
+        for i in state.incidents_with_key(key)
     )
 
 

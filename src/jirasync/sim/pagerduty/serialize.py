@@ -26,6 +26,7 @@ from jirasync.sim.pagerduty.model import (
 from jirasync.sim.pagerduty.state import State
 
 JSON = dict[str, Any]
+ACK_TIMEOUT_S = 600  # every simulated service's acknowledgement timeout
 AVATAR = "https://pd-static-assets.pagerduty.com/users/blank-avatar.png"
 
 
@@ -232,8 +233,13 @@ class Serializer:
             data["assignees"] = [self.user_ref(u) for u in entry.assignee_ids]
         if entry.note is not None:
             data["note"] = entry.note
+        # as PagerDuty's examples show them: trigger describes, ack/resolve carry an empty one
         if entry.type == "trigger_log_entry":
             data["event_details"] = {"description": incident.title}
+        elif entry.type in ("acknowledge_log_entry", "resolve_log_entry"):
+            data["event_details"] = {}
+        if entry.type == "acknowledge_log_entry":
+            data["acknowledgement_timeout"] = ACK_TIMEOUT_S
         if "incidents" in include:
             data["incident"] = self.incident(incident)
         if "services" in include:
@@ -314,7 +320,7 @@ class Serializer:
             "name": service.name,
             "description": service.description,
             "auto_resolve_timeout": 14400,
-            "acknowledgement_timeout": 600,
+            "acknowledgement_timeout": ACK_TIMEOUT_S,
             "created_at": ts(service.created_at),
             "status": service.status,
             "alert_creation": "create_alerts_and_incidents",
@@ -353,15 +359,6 @@ class Serializer:
         }
 
     # -- webhooks v3 --------------------------------------------------------------------------
-    def webhook_ref(self, kind: str, id_: str, summary_: str, api: str, web: str) -> JSON:
-        return {
-            "html_url": f"{self.base}/{web}",
-            "id": id_,
-            "self": f"{self.base}/{api}",
-            "summary": summary_,
-            "type": kind,
-        }
-
     def webhook_incident(self, incident: Incident) -> JSON:
         """`event.data` of incident events: `number` and `assignees`, unlike the REST shape."""
         service = self.state.services[incident.service_id]

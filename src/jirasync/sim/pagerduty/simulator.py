@@ -11,6 +11,7 @@ subscription at a test receiver).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -25,7 +26,7 @@ from jirasync.sim.pagerduty.incidents import Incidents
 from jirasync.sim.pagerduty.ratelimit import RateLimiter
 from jirasync.sim.pagerduty.routes import directory, incidents, notes, webhook_subscriptions
 from jirasync.sim.pagerduty.seed import DEFAULT_SEED, build_state
-from jirasync.sim.pagerduty.serialize import Serializer
+from jirasync.sim.pagerduty.serialize import Serializer, ts
 from jirasync.sim.pagerduty.state import State
 from jirasync.sim.pagerduty.webhooks import WebhookDispatcher
 
@@ -144,4 +145,31 @@ class PagerDutySimulator(Simulator):
             self.rate_limiter.configure(per_window, window_s)
             return JSONResponse({"per_window": per_window, "window_s": window_s})
 
-        return [Route("/_sim/pagerduty/rate_limit", rate_limit, methods=["PUT", "POST"])]
+        async def clock(request: Request) -> Response:
+            try:
+                seconds = float((await request.json()).get("advance_s", 0))
+                if seconds < 0:
+                    raise ValueError("advance_s must not be negative")
+            except (ValueError, TypeError, AttributeError) as exc:
+                return JSONResponse({"error": str(exc)}, 400)
+            self.advance_clock(seconds)
+            expired = self.incidents.expire_snoozes()
+            reenabled = self.dispatcher.reenable_due()
+            return JSONResponse(
+                {
+                    "now": ts(self.state.clock()),
+                    "snoozes_expired": expired,
+                    "subscriptions_reenabled": reenabled,
+                }
+            )
+
+        return [
+            Route("/_sim/pagerduty/rate_limit", rate_limit, methods=["PUT", "POST"]),
+            Route("/_sim/pagerduty/clock", clock, methods=["POST"]),
+        ]
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the simulated time forward (until the next reset)."""
+        previous = self.state.clock
+        step = timedelta(seconds=seconds)
+        self.state.clock = lambda: previous() + step

@@ -9,7 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from jirasync.sim.pagerduty.errors import PDError, invalid, not_found
+from jirasync.sim.pagerduty.errors import (
+    ASSIGNEE_NOT_FOUND,
+    ESCALATION_POLICY_NOT_FOUND,
+    PDError,
+    invalid,
+    not_found,
+)
 from jirasync.sim.pagerduty.model import (
     Alert,
     CustomField,
@@ -56,6 +62,10 @@ class State:
     credentials: Credentials = field(default_factory=Credentials)
     abilities: set[str] = field(default_factory=set)
     clock: Callable[[], datetime] = utcnow
+    # indexes, so creating the 10,000th incident or alert does not scan all the others
+    _by_number: dict[int, str] = field(default_factory=dict)
+    _by_key: dict[str, list[str]] = field(default_factory=dict)  # incident_key -> incident ids
+    _alerts_by_key: dict[str, list[str]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -77,13 +87,32 @@ class State:
         current = next(self._numbers)
         self._numbers = itertools.count(max(current, used + 1))
 
+    # -- adding -----------------------------------------------------------------------------
+    def add_incident(self, incident: Incident) -> None:
+        self.incidents[incident.id] = incident
+        self._by_number[incident.number] = incident.id
+        if incident.incident_key:
+            self._by_key.setdefault(incident.incident_key, []).append(incident.id)
+
+    def add_alert(self, alert: Alert) -> None:
+        self.alerts[alert.id] = alert
+        self._alerts_by_key.setdefault(alert.alert_key, []).append(alert.id)
+
+    def incidents_with_key(self, key: str) -> list[Incident]:
+        return [self.incidents[i] for i in self._by_key.get(key, [])]
+
+    def alerts_with_key(self, key: str) -> list[Alert]:
+        return [self.alerts[a] for a in self._alerts_by_key.get(key, [])]
+
+    def number_taken(self, number: int) -> bool:
+        return number in self._by_number
+
     # -- lookups that raise PagerDuty errors --------------------------------------------------
     def incident(self, id_or_number: str) -> Incident:
         """An incident by id or by incident number, as GET /incidents/{id} accepts both."""
         found = self.incidents.get(id_or_number)
         if found is None and id_or_number.isdigit():
-            number = int(id_or_number)
-            found = next((i for i in self.incidents.values() if i.number == number), None)
+            found = self.incidents.get(self._by_number.get(int(id_or_number), ""))
         if found is None:
             raise not_found()
         return found
@@ -111,13 +140,20 @@ class State:
     def require_user(self, id_: str) -> User:
         user = self.users.get(id_)
         if user is None:
-            raise PDError(400, "Assigned To User Not Found", 1007, [f"User {id_} not found"])
+            raise PDError(
+                400, "Assigned To User Not Found", ASSIGNEE_NOT_FOUND, [f"User {id_} not found"]
+            )
         return user
 
     def require_policy(self, id_: str) -> EscalationPolicy:
         policy = self.escalation_policies.get(id_)
         if policy is None:
-            raise PDError(400, "Escalation Policy Not Found", 1014, [f"{id_} not found"])
+            raise PDError(
+                400,
+                "Escalation Policy Not Found",
+                ESCALATION_POLICY_NOT_FOUND,
+                [f"{id_} not found"],
+            )
         return policy
 
     def custom_field(self, id_or_name: str) -> CustomField:

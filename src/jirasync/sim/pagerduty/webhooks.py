@@ -10,30 +10,22 @@ import json
 import secrets
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from jirasync.sim.common import Delivery
 from jirasync.sim.pagerduty.changes import Change
+from jirasync.sim.pagerduty.legacy_v2 import V2_EVENT_NAMES, v2_message
 from jirasync.sim.pagerduty.model import WebhookSubscription
+from jirasync.sim.pagerduty.serialize import ts
 from jirasync.sim.pagerduty.signing import signature_header
 
 if TYPE_CHECKING:
     from jirasync.sim.pagerduty.simulator import PagerDutySimulator
 
 DISABLE_AFTER_DROPS = 3
+DISABLED_FOR = timedelta(hours=24)
 SUBSCRIPTION_HEADER = "X-Webhook-Subscription"
-# the legacy generic webhook (v2) knows only these; notably no priority event (reference §3.5)
-V2_EVENT_NAMES = {
-    "incident.triggered": "incident.trigger",
-    "incident.acknowledged": "incident.acknowledge",
-    "incident.unacknowledged": "incident.unacknowledge",
-    "incident.resolved": "incident.resolve",
-    "incident.reassigned": "incident.assign",
-    "incident.escalated": "incident.escalate",
-    "incident.delegated": "incident.delegate",
-    "incident.annotated": "incident.annotate",
-}
 
 
 def event_id() -> str:
@@ -106,26 +98,8 @@ class WebhookDispatcher:
     def _send_v2(self, sub: WebhookSubscription, change: Change) -> None:
         name = V2_EVENT_NAMES.get(change.event_type)
         if name is None:
-            return
-        state, ser = self.sim.state, self.sim.ser
-        incident = state.incidents[change.incident_id]
-        entries = (
-            [ser.log_entry(state.log_entries[change.log_entry_id])] if change.log_entry_id else []
-        )
-        message = {
-            "event": name,
-            "log_entries": entries,
-            "webhook": {
-                "endpoint_url": sub.url,
-                "name": sub.description or "Generic V2 Webhook",
-                "id": sub.id,
-                "type": "webhook",
-                "webhook_object": ser.service_ref(incident.service_id),
-            },
-            "incident": ser.incident(incident),
-            "id": str(uuid.uuid4()),
-            "created_on": occurred(change.occurred_at).replace(".000Z", "Z"),
-        }
+            return  # no v2 counterpart (priority_updated, reopened, …): nothing is sent
+        message = v2_message(self.sim.ser, sub, change, name, ts(change.occurred_at) or "")
         self._submit(sub, name, {"messages": [message]}, f"{sub.id}:{change.incident_id}", "V2.0")
 
     def ping(self, sub: WebhookSubscription) -> None:
@@ -180,6 +154,7 @@ class WebhookDispatcher:
         sub.consecutive_drops += 1
         if sub.consecutive_drops >= DISABLE_AFTER_DROPS and not sub.temporarily_disabled:
             sub.temporarily_disabled = True
+            sub.disabled_at = self.sim.state.clock()
             self.sim.webhooks.drop_pending(
                 # only what still waits: the delivery being reported keeps its own state
                 lambda d: d.state == "pending" and d.headers.get(SUBSCRIPTION_HEADER) == sub.id
@@ -188,3 +163,16 @@ class WebhookDispatcher:
     def enable(self, sub: WebhookSubscription) -> None:
         sub.temporarily_disabled = False
         sub.consecutive_drops = 0
+        sub.disabled_at = None
+
+    def reenable_due(self) -> int:
+        """Subscriptions disabled 24 h ago come back (checked when the clock is advanced)."""
+        now = self.sim.state.clock()
+        due = [
+            s
+            for s in self.sim.state.subscriptions.values()
+            if s.temporarily_disabled and s.disabled_at and now - s.disabled_at >= DISABLED_FOR
+        ]
+        for sub in due:
+            self.enable(sub)
+        return len(due)
