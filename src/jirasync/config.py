@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "json", "pretty"] = "auto"
+    public_url: str | None = Field(
+        default=None,
+        description="URL at which Jira, PagerDuty and HackerOne reach this service "
+        "(webhook callbacks); default http://HOST:PORT.",
+    )
     migrate_on_start: bool = True
     run_worker: bool = True
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
@@ -77,6 +82,10 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, YamlConfigSettingsSource(settings_cls))
+
+    @property
+    def callback_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def is_sqlite(self) -> bool:

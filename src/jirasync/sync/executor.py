@@ -8,7 +8,7 @@ at any point leaves at most one remote object.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
@@ -29,7 +29,7 @@ from jirasync.core.actions import (
     UpdateIncident,
 )
 from jirasync.core.errors import RemoteError
-from jirasync.core.workflow import MAX_HOPS, next_step
+from jirasync.core.workflow import MAX_HOPS, JiraStatus, Transition, next_step
 from jirasync.engine.activity import ActivityRecorder
 from jirasync.sync.connections import HackerOneConnection, JiraConnection, PagerDutyConnection
 from jirasync.sync.links import Links, SourceRef, StoredLink
@@ -190,7 +190,10 @@ class Executor:
             await jira.metadata.offered(
                 link.issue_key, project, issue_type, current, refresh=refreshed
             )
-            step = next_step(workflow, current, action.status_id, category, visited)
+            current_category = statuses[current].category if current in statuses else None
+            step = next_step(
+                workflow, current, action.status_id, category, visited, current_category
+            )
             if step is None:
                 if not refreshed:
                     refreshed = True
@@ -337,6 +340,24 @@ class Executor:
         await hackerone.client.change_state(action.report_id, action.state, action.message)
         await self.links.synced(link.id, {"hackerone.state": action.state})
         self.activity.action(f"report {action.report_id} closed as {action.state}")
+
+
+def _no_way(
+    key: str,
+    current: str,
+    action: TransitionIssue,
+    offered: Sequence[Transition],
+    statuses: Mapping[str, JiraStatus],
+) -> str:
+    def name(status_id: str) -> str:
+        return statuses[status_id].name if status_id in statuses else status_id
+
+    choices = ", ".join(f"{t.name} → {name(t.to_status_id)}" for t in offered) or "nothing"
+    return (
+        f"{key} is {name(current)} and Jira offers jirasync's user {choices}: no way to "
+        f"{action.status_name or name(action.status_id)} (workflow conditions such as "
+        "'only the assignee may start progress' hide transitions)"
+    )
 
 
 async def _requester(pagerduty: PagerDutyConnection) -> str:
