@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "json", "pretty"] = "auto"
+    public_url: str | None = Field(
+        default=None,
+        description="URL at which Jira, PagerDuty and HackerOne reach this service "
+        "(webhook callbacks); default http://HOST:PORT.",
+    )
     migrate_on_start: bool = True
     run_worker: bool = True
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
@@ -82,6 +87,10 @@ class Settings(BaseSettings):
     @property
     def database(self) -> str:
         return self.database_url.get_secret_value()
+
+    @property
+    def callback_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
 def load_settings(config_file: Path | None = None, **overrides: object) -> Settings:

@@ -21,6 +21,19 @@ CLASSIC = {
 }
 
 
+CATEGORIES = {
+    "1": "new",
+    "3": "indeterminate",
+    "4": "new",
+    "5": "done",
+    "6": "done",
+    "10000": "new",
+    "10001": "done",
+    "A": "new",
+    "B": "indeterminate",
+}
+
+
 def walk(
     workflow: WorkflowMap, offered_by_jira: dict, start: str, target: str, category: str
 ) -> list[str]:
@@ -30,7 +43,7 @@ def walk(
         if current == target:
             return path
         workflow.learn(current, offered_by_jira.get(current, ()))
-        step = next_step(workflow, current, target, category, visited)
+        step = next_step(workflow, current, target, category, visited, CATEGORIES.get(current))
         if step is None:
             return [*path, "STUCK"]
         visited.append(current)
@@ -45,6 +58,13 @@ def test_direct_transition_is_taken() -> None:
 
 def test_closed_to_in_progress_goes_through_reopened() -> None:
     assert walk(WorkflowMap(), CLASSIC, "6", "3", "indeterminate") == ["3", "4"]
+
+
+def test_never_passes_through_done_to_reach_in_progress() -> None:
+    # Start Progress is hidden (only the assignee may): Resolve/Close are offered, but taking
+    # them would resolve the issue on the way. jirasync stops instead.
+    offered = {**CLASSIC, "1": (RESOLVE, CLOSE)}
+    assert walk(WorkflowMap(), offered, "1", "3", "indeterminate") == ["STUCK"]
 
 
 def test_known_map_gives_the_shortest_path() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from jirasync.cli import server, sim
+from jirasync.cli import server, sim, sync
 
 app = typer.Typer(
     name="jirasync",
@@ -14,6 +14,7 @@ app = typer.Typer(
 )
 app.add_typer(sim.app, name="sim")
 server.register(app)
+sync.register(app)
 
 
 def main() -> None:

@@ -99,6 +99,9 @@ def worker_command(
 
 
 async def _run_worker(service: Service, *, migrate: bool) -> None:
+    from jirasync.sync.runtime import install
+
+    runtime = install(service)
     await service.start(migrate=migrate, run_worker=True)
     assert service.worker is not None
     loop = asyncio.get_running_loop()
@@ -108,6 +111,7 @@ async def _run_worker(service: Service, *, migrate: bool) -> None:
         await service.wait()
     finally:
         await service.stop()
+        await runtime.close()
 
 
 def migrate_command(

@@ -97,8 +97,13 @@ def next_step(
     target: str,
     target_category: str | None,
     visited: Iterable[str] = (),
+    current_category: str | None = None,
 ) -> Transition | None:
-    """The transition to take now from `current` (whose offered transitions must be learned)."""
+    """The transition to take now from `current` (whose offered transitions must be learned).
+
+    Without a known path, a step toward the target's category is taken, but never one that
+    goes past it: passing through Done to reach In Progress would resolve the issue on the way.
+    """
     offered = workflow.offered.get(current, ())
     for transition in offered:
         if transition.to_status_id == target:
@@ -106,19 +111,33 @@ def next_step(
     path = workflow.known_path(current, target)
     if path:
         return path[0]
-    return _toward_category(offered, target_category, {current, *visited})
+    return _toward_category(offered, current_category, target_category, {current, *visited})
 
 
 def _toward_category(
-    offered: Sequence[Transition], target_category: str | None, visited: set[str]
+    offered: Sequence[Transition],
+    current_category: str | None,
+    target_category: str | None,
+    visited: set[str],
 ) -> Transition | None:
     goal = CATEGORY_ORDER.get(target_category or "")
-    fresh = [t for t in offered if t.to_status_id not in visited]
-    if goal is None or not fresh:
+    if goal is None:
         return None
+    start = CATEGORY_ORDER.get(current_category or "", goal)
 
-    def distance(transition: Transition) -> int:
-        rank = CATEGORY_ORDER.get(transition.to_category or "", 1)
-        return abs(goal - rank)
+    def rank(transition: Transition) -> int:
+        return CATEGORY_ORDER.get(transition.to_category or "", 1)
 
-    return min(fresh, key=distance)
+    def allowed(transition: Transition) -> bool:
+        if transition.to_status_id in visited:
+            return False
+        # Entering Done sets a resolution and resolves the incident: only when Done is the goal.
+        if rank(transition) == CATEGORY_ORDER["done"] != goal:
+            return False
+        # Going forward, do not step back; going back (reopening), anything short of Done.
+        return goal <= start or rank(transition) >= start
+
+    fresh = [t for t in offered if allowed(t)]
+    if not fresh:
+        return None
+    return min(fresh, key=lambda t: abs(goal - rank(t)))

@@ -17,11 +17,15 @@ from jirasync import __version__
 from jirasync.engine.inbox import Inbox
 from jirasync.engine.service import Service
 from jirasync.log import get_logger
+from jirasync.sync.runtime import install
+from jirasync.web import webhooks
 
 log = get_logger(__name__)
 
 
 def create_app(service: Service, *, migrate: bool = True, run_worker: bool = True) -> FastAPI:
+    runtime = install(service)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await service.start(migrate=migrate, run_worker=run_worker)
@@ -29,10 +33,13 @@ def create_app(service: Service, *, migrate: bool = True, run_worker: bool = Tru
             yield
         finally:
             await service.stop()
+            await runtime.close()
             log.info("service.stopped")
 
     app = FastAPI(title="jirasync", version=__version__, lifespan=lifespan)
     app.state.service = service
+    app.state.sync = runtime
+    app.include_router(webhooks.router)
     app.state.run_worker = run_worker
     app.add_api_route("/healthz", healthz, methods=["GET"])
     app.add_api_route("/readyz", readyz, methods=["GET"])

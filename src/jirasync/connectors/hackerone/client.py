@@ -253,6 +253,25 @@ class HackerOneClient(ApiClient):
         return await self._data("POST", route, {"id": report_id}, {"data": {"message": message}})
 
     # -- attachments ---------------------------------------------------------------------------
+    async def download(self, url: str, max_bytes: int = 50 * 1024 * 1024) -> bytes:
+        """An attachment's content from its `expiring_url`.
+
+        Expiring URLs are pre-signed (object storage): fetched without our credentials, which
+        must never reach another host.
+        """
+        absolute = url if "://" in url else f"{self.base_url}/{url.lstrip('/')}"
+        async with httpx.AsyncClient(timeout=60.0, follow_redirects=True) as plain:
+            response = await plain.get(absolute)
+        if not response.is_success:
+            raise RemoteError(
+                self.system, "GET", "attachment", response.status_code, "download refused"
+            )
+        if len(response.content) > max_bytes:
+            raise RemoteError(
+                self.system, "GET", "attachment", 413, f"attachment over {max_bytes} bytes"
+            )
+        return response.content
+
     async def upload_attachments(self, files: Sequence[tuple[str, bytes, str]]) -> list[JSON]:
         """Upload (file name, content, content type) files; their ids go in `attachment_ids`."""
         parts = [(ATTACHMENT_FIELD, (name, content, kind)) for name, content, kind in files]

@@ -256,6 +256,29 @@ class PagerDutyClient(ApiClient):
         route = "/incidents/{id}/notes/{note_id}"
         await self.request("DELETE", route, {"id": incident_id, "note_id": note_id})
 
+    async def add_responders(
+        self,
+        incident_id: str,
+        requester_id: str,
+        user_ids: Sequence[str],
+        message: str,
+        acting_as: str | None = None,
+    ) -> JSON:
+        """Request these users as responders (the rule action `pd_add_responders`)."""
+        route = "/incidents/{id}/responder_requests"
+        targets = [
+            {"responder_request_target": _ref(user_id, "user_reference")} for user_id in user_ids
+        ]
+        body = {
+            "requester_id": requester_id,
+            "message": message,
+            "responder_request_targets": targets,
+        }
+        answer = await self._json(
+            "POST", route, {"id": incident_id}, json=body, headers=self._from(acting_as)
+        )
+        return self._unwrap(answer, "responder_request", "POST", route)
+
     # -- log entries ---------------------------------------------------------------------------
     def incident_log_entries(
         self,

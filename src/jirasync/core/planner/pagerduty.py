@@ -68,7 +68,9 @@ def plan_incident_event(
 ) -> Plan:
     if event.actor is not None and event.actor.id in ctx.own_pagerduty_users:
         return Plan().note("the change was made by jirasync itself (echo)")
-    in_scope = [r for r in rules if r.enabled and r.covers_service(event.service_id)]
+    # Note and responder events name only the incident: a linked one keeps its rules.
+    unscoped = event.service_id is None and link is not None
+    in_scope = [r for r in rules if r.enabled and (unscoped or r.covers_service(event.service_id))]
     if not in_scope:
         return Plan().note(f"no enabled rule covers service {event.service_id}")
     if link is None or link.issue_key is None:
@@ -264,7 +266,10 @@ def plan_issue_event(
     if event.actor is not None and event.actor.id in ctx.own_jira_users:
         return Plan().note("the change was made by jirasync itself (echo)")
     project, issue_type = _scope_of(event)
-    in_scope = [r for r in rules if r.enabled and r.covers_issue(project, issue_type)]
+    # A linked issue stays with its rules even when its payload lacks the project (comments).
+    in_scope = [
+        r for r in rules if r.enabled and (link is not None or r.covers_issue(project, issue_type))
+    ]
     if not in_scope and link is None:
         return Plan().note(f"no enabled rule covers project {project} / issue type {issue_type}")
     if event.kind in (IssueEventKind.COMMENT_CREATED, IssueEventKind.COMMENT_UPDATED):

@@ -1,0 +1,1 @@
+"""The sync: connections, links, the executor and the handlers that tie planner to engine."""

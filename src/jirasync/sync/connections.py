@@ -1,0 +1,259 @@
+"""Connections as the sync uses them: a stored row (URL, options, encrypted credentials) turned
+into a ready client with its metadata cache, kept for the life of the process.
+
+Credentials are decrypted here and nowhere else, and only into the auth objects of the clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+from sqlalchemy import select
+
+from jirasync.connectors.hackerone import ApiTokenAuth, HackerOneClient
+from jirasync.connectors.jira import BearerAuth, JiraClient, OAuth1RsaAuth, basic_auth
+from jirasync.connectors.jira.metadata import MetadataCache
+from jirasync.connectors.pagerduty import ApiKeyAuth, PagerDutyClient
+from jirasync.crypto import SecretBox
+from jirasync.store.db import Database
+from jirasync.store.models import Connection
+
+
+class UnusableConnection(ValueError):
+    """A connection row cannot be used: unknown, disabled, or credentials that do not fit."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class JiraCredentials(_Strict):
+    auth: Literal["basic", "pat", "oauth1"] = "basic"
+    username: str | None = None
+    password: SecretStr | None = None
+    token: SecretStr | None = None
+    consumer_key: str | None = None
+    private_key: SecretStr | None = None
+    access_token: SecretStr | None = None
+    token_secret: SecretStr | None = None
+    # Authenticates Jira's webhook calls: part of the callback URL, and the DC 10 HMAC secret.
+    webhook_token: SecretStr
+    webhook_secret: SecretStr | None = None
+
+
+class PagerDutyCredentials(_Strict):
+    api_key: SecretStr
+    # Signing secrets of our webhook subscriptions, by subscription id (PagerDuty shows each
+    # only once, in the create response).
+    webhook_secrets: dict[str, SecretStr] = {}
+
+
+class HackerOneCredentials(_Strict):
+    identifier: str
+    token: SecretStr
+    webhook_secret: SecretStr
+
+
+@dataclass
+class JiraConnection:
+    id: int
+    name: str
+    base_url: str
+    client: JiraClient
+    metadata: MetadataCache
+    credentials: JiraCredentials
+    own_users: frozenset[str]
+
+
+@dataclass
+class PagerDutyConnection:
+    id: int
+    name: str
+    base_url: str
+    client: PagerDutyClient
+    credentials: PagerDutyCredentials
+    from_email: str | None
+    own_user_ids: frozenset[str]
+    priorities: dict[str, str] = field(default_factory=dict)  # id → name, loaded lazily
+
+
+@dataclass
+class HackerOneConnection:
+    id: int
+    name: str
+    base_url: str
+    client: HackerOneClient
+    credentials: HackerOneCredentials
+    program: str
+    web_base: str
+    own_users: frozenset[str]
+
+
+AnyConnection = JiraConnection | PagerDutyConnection | HackerOneConnection
+
+
+def encrypt_credentials(secrets: SecretBox, credentials: BaseModel) -> str:
+    return secrets.encrypt(json.dumps(_reveal(credentials.model_dump(exclude_none=True))))
+
+
+def _reveal(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, dict):
+        return {k: _reveal(v) for k, v in value.items()}
+    return value
+
+
+class ConnectionPool:
+    """One built connection per row id, rebuilt when the row changes (`updated_at`)."""
+
+    def __init__(self, db: Database, secrets: SecretBox) -> None:
+        self._db = db
+        self._secrets = secrets
+        self._built: dict[int, tuple[Any, AnyConnection]] = {}
+        self._lock = asyncio.Lock()
+
+    async def get(self, connection_id: int) -> AnyConnection:
+        row = await self._row(connection_id)
+        built = self._built.get(connection_id)
+        if built is not None and built[0] == row.updated_at:
+            return built[1]
+        async with self._lock:
+            built = self._built.get(connection_id)
+            if built is not None and built[0] == row.updated_at:
+                return built[1]
+            if built is not None:
+                await _close(built[1])
+            connection = self._build(row)
+            self._built[connection_id] = (row.updated_at, connection)
+            return connection
+
+    async def jira(self, connection_id: int) -> JiraConnection:
+        connection = await self.get(connection_id)
+        if not isinstance(connection, JiraConnection):
+            raise UnusableConnection(f"connection {connection_id} is not a Jira instance")
+        return connection
+
+    async def pagerduty(self, connection_id: int) -> PagerDutyConnection:
+        connection = await self.get(connection_id)
+        if not isinstance(connection, PagerDutyConnection):
+            raise UnusableConnection(f"connection {connection_id} is not a PagerDuty account")
+        return connection
+
+    async def hackerone(self, connection_id: int) -> HackerOneConnection:
+        connection = await self.get(connection_id)
+        if not isinstance(connection, HackerOneConnection):
+            raise UnusableConnection(f"connection {connection_id} is not a HackerOne program")
+        return connection
+
+    async def close(self) -> None:
+        for _, connection in self._built.values():
+            await _close(connection)
+        self._built.clear()
+
+    async def _row(self, connection_id: int) -> Connection:
+        async with self._db.sessions() as session:
+            row = await session.scalar(select(Connection).where(Connection.id == connection_id))
+        if row is None:
+            raise UnusableConnection(f"connection {connection_id} does not exist")
+        if not row.enabled:
+            raise UnusableConnection(f"connection {row.name!r} is disabled")
+        return row
+
+    def _build(self, row: Connection) -> AnyConnection:
+        raw = json.loads(
+            self._secrets.decrypt(row.credentials_encrypted).get_secret_value() or "{}"
+        )
+        options = row.options or {}
+        try:
+            if row.kind == "jira":
+                return _jira(row, JiraCredentials.model_validate(raw), options)
+            if row.kind == "pagerduty":
+                return _pagerduty(row, PagerDutyCredentials.model_validate(raw), options)
+            if row.kind == "hackerone":
+                return _hackerone(row, HackerOneCredentials.model_validate(raw), options)
+        except ValidationError as exc:
+            fields = ", ".join(".".join(map(str, e["loc"])) for e in exc.errors())
+            raise UnusableConnection(
+                f"connection {row.name!r}: credentials invalid ({fields})"
+            ) from None
+        raise UnusableConnection(f"connection {row.name!r} has unknown kind {row.kind!r}")
+
+
+def _jira(row: Connection, credentials: JiraCredentials, options: dict[str, Any]) -> JiraConnection:
+    client = JiraClient(row.base_url, auth=_jira_auth(row.name, credentials))
+    own = {str(u) for u in options.get("own_users", [])}
+    if credentials.username:
+        own.add(credentials.username)
+    return JiraConnection(
+        id=row.id,
+        name=row.name,
+        base_url=row.base_url,
+        client=client,
+        metadata=MetadataCache(client),
+        credentials=credentials,
+        own_users=frozenset(own),
+    )
+
+
+def _jira_auth(name: str, c: JiraCredentials) -> Any:
+    if c.auth == "basic" and c.username and c.password:
+        return basic_auth(c.username, c.password.get_secret_value())
+    if c.auth == "pat" and c.token:
+        return BearerAuth(c.token.get_secret_value())
+    if c.auth == "oauth1" and c.consumer_key and c.private_key and c.access_token:
+        secret = c.token_secret.get_secret_value() if c.token_secret else ""
+        return OAuth1RsaAuth(
+            c.consumer_key,
+            c.private_key.get_secret_value(),
+            c.access_token.get_secret_value(),
+            secret,
+        )
+    raise UnusableConnection(f"connection {name!r}: {c.auth} authentication is missing its secrets")
+
+
+def _pagerduty(
+    row: Connection, credentials: PagerDutyCredentials, options: dict[str, Any]
+) -> PagerDutyConnection:
+    from_email = options.get("from_email")
+    client = PagerDutyClient(
+        row.base_url, auth=ApiKeyAuth(credentials.api_key.get_secret_value()), from_email=from_email
+    )
+    return PagerDutyConnection(
+        id=row.id,
+        name=row.name,
+        base_url=row.base_url,
+        client=client,
+        credentials=credentials,
+        from_email=from_email,
+        own_user_ids=frozenset(str(u) for u in options.get("own_user_ids", [])),
+    )
+
+
+def _hackerone(
+    row: Connection, credentials: HackerOneCredentials, options: dict[str, Any]
+) -> HackerOneConnection:
+    auth = ApiTokenAuth(credentials.identifier, credentials.token.get_secret_value())
+    program = str(options.get("program") or "")
+    if not program:
+        raise UnusableConnection(
+            f"connection {row.name!r}: options.program (the handle) is missing"
+        )
+    return HackerOneConnection(
+        id=row.id,
+        name=row.name,
+        base_url=row.base_url,
+        client=HackerOneClient(row.base_url, auth=auth),
+        credentials=credentials,
+        program=program,
+        web_base=str(options.get("web_base") or "https://hackerone.com"),
+        own_users=frozenset({credentials.identifier, *map(str, options.get("own_users", []))}),
+    )
+
+
+async def _close(connection: AnyConnection) -> None:
+    await connection.client.aclose()

@@ -1,0 +1,393 @@
+"""Carrying out a plan: each action becomes the fewest remote calls that do it, and what was
+done is written on the link (last synced values, comment twins) so that a retried event, a
+redelivered webhook or the echo of our own write plans nothing.
+
+Creates follow the intent → lookup-by-marker → create-with-marker → link order, so a crash
+at any point leaves at most one remote object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, cast
+
+from jirasync.connectors.pagerduty import IncidentUpdate, NewIncident
+from jirasync.core.actions import (
+    Action,
+    AddComment,
+    AddNote,
+    AddReportComment,
+    AddResponders,
+    ChangeReportState,
+    CopyAttachment,
+    CreateIncident,
+    CreateIssue,
+    EditIssue,
+    Plan,
+    TransitionIssue,
+    UpdateIncident,
+)
+from jirasync.core.errors import RemoteError
+from jirasync.core.workflow import MAX_HOPS, JiraStatus, Transition, next_step
+from jirasync.engine.activity import ActivityRecorder
+from jirasync.sync.connections import HackerOneConnection, JiraConnection, PagerDutyConnection
+from jirasync.sync.links import Links, SourceRef, StoredLink
+
+IncidentStatus = Literal["triggered", "acknowledged", "resolved"]
+
+
+class Impossible(Exception):
+    """The action cannot be done as configured (no workflow path, nobody to act as)."""
+
+
+@dataclass
+class Target:
+    """Where one event's actions go, and the link they concern (None until created)."""
+
+    jira: JiraConnection
+    source: SourceRef
+    link: StoredLink | None
+    pagerduty: PagerDutyConnection | None = None
+    hackerone: HackerOneConnection | None = None
+    transition_fields: Mapping[str, Any] | None = None
+    # The PagerDuty user (From email) a Jira user's change is made as; None: the connection's.
+    acting_as: str | None = None
+
+
+class Executor:
+    def __init__(self, links: Links, activity: ActivityRecorder) -> None:
+        self.links = links
+        self.activity = activity
+
+    async def run(self, plan: Plan, target: Target) -> None:
+        for action in plan.actions:
+            await self._run(action, target)
+
+    async def _run(self, action: Action, t: Target) -> None:
+        match action:
+            case CreateIssue():
+                await self._create_issue(action, t)
+            case CreateIncident():
+                await self._create_incident(action, t)
+            case TransitionIssue():
+                await self._transition(action, t)
+            case EditIssue():
+                await self._edit(action, t)
+            case AddComment():
+                await self._comment(action, t)
+            case UpdateIncident():
+                await self._update_incident(action, t)
+            case AddNote():
+                await self._note(action, t)
+            case AddResponders():
+                await self._responders(action, t)
+            case AddReportComment():
+                await self._report_comment(action, t)
+            case ChangeReportState():
+                await self._report_state(action, t)
+            case CopyAttachment():
+                await self._attachment(action, t)
+
+    # -- creates -------------------------------------------------------------------------------
+    async def _create_issue(self, action: CreateIssue, t: Target) -> None:
+        jira = t.jira
+        state, remote_key = await self.links.intend(t.source, jira.id, action.marker)
+        issue: dict[str, Any] | None = None
+        if state != "new":
+            # An earlier attempt may have created it before dying: find it by its marker.
+            jql = f'labels = "{action.marker}"'
+            async for found in jira.client.search(jql, fields=["status", "project", "issuetype"]):
+                issue = {"id": found["id"], "key": found["key"]}
+                break
+            if issue is None and remote_key:
+                issue = await jira.client.get_issue(remote_key, fields=["status"])
+        if issue is None:
+            issue = await jira.client.create_issue(action.fields)
+            self.activity.action(f"created Jira issue {issue['key']}", rule=action.rule)
+        else:
+            self.activity.action(f"found Jira issue {issue['key']} of an earlier attempt")
+        await self.links.intent_done(action.marker, str(issue["key"]))
+        synced = {
+            "jira.project": action.project_key,
+            "jira.issuetype": action.issue_type_id,
+            "jira.priority": _priority_name(action.fields),
+        }
+        link = await self.links.create(
+            t.source, jira.id, str(issue["id"]), str(issue["key"]), synced
+        )
+        t.link = link
+        await jira.client.put_remote_link(
+            link.issue_key, action.remote_link_url, action.remote_link_url, action.remote_link_title
+        )
+        await self._announce_issue(action, t, link)
+
+    async def _announce_issue(self, action: CreateIssue, t: Target, link: StoredLink) -> None:
+        """Tell the source where its issue is (PagerDuty note; HackerOne reference)."""
+        browse = f"{t.jira.base_url.rstrip('/')}/browse/{link.issue_key}"
+        if t.pagerduty is not None and t.source.type == "incident":
+            note = await t.pagerduty.client.add_note(
+                t.source.id, f"Jira issue {link.issue_key}: {browse}"
+            )
+            await self.links.mirror(link.id, str(note["id"]), f"link-note-{note['id']}", "jira")
+        if t.hackerone is not None and action.set_report_reference:
+            await t.hackerone.client.set_issue_tracker_reference(
+                t.source.id, link.issue_key, message=f"Escalated to Jira: {browse}"
+            )
+            await self.links.synced(link.id, {"hackerone.reference": link.issue_key})
+
+    async def _create_incident(self, action: CreateIncident, t: Target) -> None:
+        pagerduty = _need(t.pagerduty, "a PagerDuty connection")
+        issue_source = SourceRef(t.jira.id, "issue", action.issue_id)
+        state, _ = await self.links.intend(issue_source, pagerduty.id, action.incident_key)
+        incident = None
+        if state != "new":
+            incident = await pagerduty.client.find_incident_by_key(
+                action.service_id, action.incident_key
+            )
+        if incident is None:
+            new = NewIncident(
+                service_id=action.service_id,
+                title=action.title,
+                incident_key=action.incident_key,
+                details=action.details or None,
+                priority_id=action.priority_id,
+            )
+            try:
+                incident = await pagerduty.client.create_incident(new, acting_as=t.acting_as)
+            except RemoteError as exc:
+                # Same key on the service: PagerDuty refused a second incident. Adopt the first.
+                incident = await pagerduty.client.find_incident_by_key(
+                    action.service_id, action.incident_key
+                )
+                if incident is None:
+                    raise exc from None
+            self.activity.action(f"triggered PagerDuty incident {incident['id']}", rule=action.rule)
+        await self.links.intent_done(action.incident_key, str(incident["id"]))
+        source = SourceRef(pagerduty.id, "incident", str(incident["id"]))
+        synced = {"pd.status": incident.get("status"), "pd.priority": _pd_priority(incident)}
+        link = await self.links.create(source, t.jira.id, action.issue_id, action.issue_key, synced)
+        t.link, t.source = link, source
+        url = str(incident.get("html_url") or "")
+        number = incident.get("incident_number") or incident.get("number")
+        await t.jira.client.put_remote_link(
+            action.issue_key, url, url, f"PagerDuty #{number}: {incident.get('title')}"
+        )
+
+    # -- Jira updates --------------------------------------------------------------------------
+    async def _transition(self, action: TransitionIssue, t: Target) -> None:
+        link = _need(t.link, "a link")
+        jira = t.jira
+        project, issue_type, current = await self._where(link, jira)
+        statuses = await jira.metadata.statuses()
+        category = statuses[action.status_id].category if action.status_id in statuses else None
+        workflow = jira.metadata.workflow(project, issue_type)
+        visited: list[str] = []
+        refreshed = False
+        while current != action.status_id:
+            if len(visited) >= MAX_HOPS:
+                raise Impossible(f"no path to {action.status_name} within {MAX_HOPS} transitions")
+            await jira.metadata.offered(
+                link.issue_key, project, issue_type, current, refresh=refreshed
+            )
+            current_category = statuses[current].category if current in statuses else None
+            step = next_step(
+                workflow, current, action.status_id, category, visited, current_category
+            )
+            if step is None:
+                if not refreshed:
+                    refreshed = True
+                    continue
+                name = statuses[current].name if current in statuses else current
+                target = action.status_name or action.status_id
+                raise Impossible(
+                    f"the workflow of {link.issue_key} offers no way from {name} to {target}"
+                )
+            fields = self._transition_fields(step.required_fields, action, t)
+            try:
+                await jira.client.transition(link.issue_key, step.id, fields=fields)
+            except RemoteError as exc:
+                if exc.status != 400 or refreshed:
+                    raise
+                # The cached status or transitions were stale: read them again once.
+                refreshed = True
+                current = await self._current_status(link, jira)
+                continue
+            self.activity.action(f"{link.issue_key}: {step.name} → {step.to_status_id}")
+            visited.append(current)
+            current = step.to_status_id
+            await self.links.synced(link.id, {"jira.status": current})
+
+    def _transition_fields(
+        self, required: tuple[str, ...], action: TransitionIssue, t: Target
+    ) -> dict[str, Any]:
+        defaults = dict(t.transition_fields or {"resolution": "Done"})
+        fields = dict(action.fields)
+        for name in required:
+            if name not in fields and name in defaults:
+                value = defaults[name]
+                fields[name] = {"name": value} if isinstance(value, str) else value
+        return fields
+
+    async def _where(self, link: StoredLink, jira: JiraConnection) -> tuple[str, str, str]:
+        synced = link.last_synced
+        project, issue_type, status = (
+            synced.get("jira.project"),
+            synced.get("jira.issuetype"),
+            synced.get("jira.status"),
+        )
+        if project and issue_type and status:
+            return str(project), str(issue_type), str(status)
+        issue = await jira.client.get_issue(
+            link.issue_key, fields=["status", "project", "issuetype"]
+        )
+        fields = issue.get("fields") or {}
+        values = {
+            "jira.project": (fields.get("project") or {}).get("key"),
+            "jira.issuetype": (fields.get("issuetype") or {}).get("id"),
+            "jira.status": (fields.get("status") or {}).get("id"),
+        }
+        await self.links.synced(link.id, values)
+        return (
+            str(values["jira.project"]),
+            str(values["jira.issuetype"]),
+            str(values["jira.status"]),
+        )
+
+    async def _current_status(self, link: StoredLink, jira: JiraConnection) -> str:
+        issue = await jira.client.get_issue(link.issue_key, fields=["status"])
+        status = str(((issue.get("fields") or {}).get("status") or {}).get("id"))
+        await self.links.synced(link.id, {"jira.status": status})
+        return status
+
+    async def _edit(self, action: EditIssue, t: Target) -> None:
+        link = _need(t.link, "a link")
+        await t.jira.client.edit_issue(action.issue_key, fields=action.fields, update=action.update)
+        self.activity.action(f"{action.issue_key}: set {', '.join(sorted(action.fields))}")
+        priority = _priority_name(action.fields)
+        if priority:
+            await self.links.synced(link.id, {"jira.priority": priority})
+
+    async def _comment(self, action: AddComment, t: Target) -> None:
+        comment = await t.jira.client.add_comment(action.issue_key, action.body)
+        self.activity.action(f"{action.issue_key}: comment {comment.get('id')} added")
+        link = t.link
+        if link is not None and action.source_note_id and link.issue_key == action.issue_key:
+            await self.links.mirror(link.id, action.source_note_id, str(comment["id"]), "source")
+
+    async def _attachment(self, action: CopyAttachment, t: Target) -> None:
+        hackerone = _need(t.hackerone, "a HackerOne connection")
+        link = _need(t.link, "a link")
+        content = await hackerone.client.download(action.url)
+        [uploaded, *_] = await t.jira.client.add_attachment(
+            action.issue_key, action.filename, content
+        )
+        await self.links.mirror(
+            link.id, action.source_id, f"attachment-{uploaded.get('id')}", "source"
+        )
+        self.activity.action(f"{action.issue_key}: attachment {action.filename} copied")
+
+    # -- PagerDuty updates ---------------------------------------------------------------------
+    async def _update_incident(self, action: UpdateIncident, t: Target) -> None:
+        pagerduty = _need(t.pagerduty, "a PagerDuty connection")
+        link = _need(t.link, "a link")
+        status = cast(IncidentStatus | None, action.status)
+        update = IncidentUpdate(
+            status=status, priority_id=action.priority_id, resolution=action.resolution
+        )
+        incident = await pagerduty.client.update_incident(
+            action.incident_id, update, acting_as=t.acting_as
+        )
+        self.activity.action(f"incident {action.incident_id} updated", status=action.status)
+        await self.links.synced(
+            link.id, {"pd.status": incident.get("status"), "pd.priority": _pd_priority(incident)}
+        )
+
+    async def _note(self, action: AddNote, t: Target) -> None:
+        pagerduty = _need(t.pagerduty, "a PagerDuty connection")
+        link = _need(t.link, "a link")
+        note = await pagerduty.client.add_note(
+            action.incident_id, action.content, acting_as=t.acting_as
+        )
+        self.activity.action(f"incident {action.incident_id}: note {note.get('id')} added")
+        if action.source_comment_id:
+            await self.links.mirror(link.id, str(note["id"]), action.source_comment_id, "jira")
+
+    async def _responders(self, action: AddResponders, t: Target) -> None:
+        pagerduty = _need(t.pagerduty, "a PagerDuty connection")
+        requester = await _requester(pagerduty)
+        await pagerduty.client.add_responders(
+            action.incident_id, requester, action.user_ids, action.message
+        )
+        self.activity.action(f"incident {action.incident_id}: responders requested")
+
+    # -- HackerOne updates ---------------------------------------------------------------------
+    async def _report_comment(self, action: AddReportComment, t: Target) -> None:
+        hackerone = _need(t.hackerone, "a HackerOne connection")
+        link = _need(t.link, "a link")
+        activity = await hackerone.client.add_comment(
+            action.report_id, action.message, internal=action.internal
+        )
+        if action.source_comment_id:
+            await self.links.mirror(
+                link.id, f"h1-activity-{activity['id']}", action.source_comment_id, "jira"
+            )
+        self.activity.action(f"report {action.report_id}: internal comment added")
+
+    async def _report_state(self, action: ChangeReportState, t: Target) -> None:
+        hackerone = _need(t.hackerone, "a HackerOne connection")
+        link = _need(t.link, "a link")
+        await hackerone.client.change_state(action.report_id, action.state, action.message)
+        await self.links.synced(link.id, {"hackerone.state": action.state})
+        self.activity.action(f"report {action.report_id} closed as {action.state}")
+
+
+def _no_way(
+    key: str,
+    current: str,
+    action: TransitionIssue,
+    offered: Sequence[Transition],
+    statuses: Mapping[str, JiraStatus],
+) -> str:
+    def name(status_id: str) -> str:
+        return statuses[status_id].name if status_id in statuses else status_id
+
+    choices = ", ".join(f"{t.name} → {name(t.to_status_id)}" for t in offered) or "nothing"
+    return (
+        f"{key} is {name(current)} and Jira offers jirasync's user {choices}: no way to "
+        f"{action.status_name or name(action.status_id)} (workflow conditions such as "
+        "'only the assignee may start progress' hide transitions)"
+    )
+
+
+async def _requester(pagerduty: PagerDutyConnection) -> str:
+    """The PagerDuty user jirasync acts as (responder requests need a requester id)."""
+    if pagerduty.own_user_ids:
+        return sorted(pagerduty.own_user_ids)[0]
+    if pagerduty.from_email:
+        user = await pagerduty.client.find_user_by_email(pagerduty.from_email)
+        if user is not None:
+            return str(user["id"])
+    raise Impossible("requesting responders needs the PagerDuty user of the From email")
+
+
+def _need(value: Any, what: str) -> Any:
+    if value is None:
+        raise Impossible(f"this action needs {what}")
+    return value
+
+
+def _priority_name(fields: Mapping[str, Any]) -> str | None:
+    priority = fields.get("priority")
+    return (
+        str(priority.get("name"))
+        if isinstance(priority, Mapping) and priority.get("name")
+        else None
+    )
+
+
+def _pd_priority(incident: Mapping[str, Any]) -> str | None:
+    priority = incident.get("priority")
+    if isinstance(priority, Mapping):
+        return str(priority.get("summary") or priority.get("name") or "") or None
+    return None

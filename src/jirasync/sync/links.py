@@ -1,0 +1,203 @@
+"""Reading and writing links, comment twins and create intents.
+
+The unique constraints of the tables are the last line of defence against duplicates: a link
+is inserted once per source object; a create intent once per (source, target).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from jirasync.core.links import LinkState
+from jirasync.store.db import Database
+from jirasync.store.models import CommentLink, CreateIntent, Link
+from jirasync.store.types import utcnow
+
+links_table = Link.__table__
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """The source side of a link: an incident or a report of one connection."""
+
+    connection_id: int
+    type: str  # "incident" | "report" | "issue"
+    id: str
+
+
+@dataclass(frozen=True)
+class StoredLink:
+    id: int
+    source: SourceRef
+    jira_connection_id: int
+    issue_id: str
+    issue_key: str
+    last_synced: Mapping[str, Any]
+    mirrored: frozenset[str]
+
+    def state(self) -> LinkState:
+        return LinkState(
+            source_id=self.source.id,
+            issue_id=self.issue_id,
+            issue_key=self.issue_key,
+            last_synced={k: str(v) for k, v in self.last_synced.items() if v is not None},
+            mirrored=self.mirrored,
+        )
+
+
+class Links:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def by_source(self, source: SourceRef) -> StoredLink | None:
+        condition = and_(
+            Link.source_connection_id == source.connection_id,
+            Link.source_type == source.type,
+            Link.source_id == source.id,
+        )
+        return await self._one(condition)
+
+    async def by_issue(self, jira_connection_id: int, issue_id: str) -> list[StoredLink]:
+        condition = and_(Link.jira_connection_id == jira_connection_id, Link.issue_id == issue_id)
+        async with self._db.read() as conn:
+            rows = (await conn.execute(select(links_table).where(condition))).mappings().all()
+            return [await self._stored(conn, row) for row in rows]
+
+    async def create(
+        self,
+        source: SourceRef,
+        jira_connection_id: int,
+        issue_id: str,
+        issue_key: str,
+        synced: Mapping[str, Any],
+    ) -> StoredLink:
+        """Insert the link; if a concurrent attempt already did, return that one."""
+        values = {
+            "source_connection_id": source.connection_id,
+            "source_type": source.type,
+            "source_id": source.id,
+            "jira_connection_id": jira_connection_id,
+            "issue_id": issue_id,
+            "issue_key": issue_key,
+            "last_synced": dict(synced),
+            "sync_status": "ok",
+            "created_at": utcnow(),
+            "updated_at": utcnow(),
+        }
+        try:
+            async with self._db.write() as conn:
+                await conn.execute(insert(Link).values(**values))
+        except IntegrityError:
+            pass
+        found = await self.by_source(source)
+        if found is None:
+            raise RuntimeError(f"link of {source} vanished after insert")
+        return found
+
+    async def synced(self, link_id: int, values: Mapping[str, Any]) -> None:
+        """Merge values into `last_synced` (the echo guard) and mark the link healthy."""
+        async with self._db.write() as conn:
+            current = await conn.scalar(select(Link.last_synced).where(Link.id == link_id))
+            merged = {**(current or {}), **values}
+            statement = update(Link).where(Link.id == link_id)
+            await conn.execute(
+                statement.values(
+                    last_synced=merged, sync_status="ok", last_error=None, updated_at=utcnow()
+                )
+            )
+
+    async def failed(self, link_id: int, message: str) -> None:
+        async with self._db.write() as conn:
+            statement = update(Link).where(Link.id == link_id)
+            await conn.execute(
+                statement.values(sync_status="error", last_error=message, updated_at=utcnow())
+            )
+
+    async def mirror(
+        self, link_id: int, source_comment_id: str, issue_comment_id: str, origin: str
+    ) -> None:
+        """Remember a comment and its twin, so neither is posted again."""
+        values = {
+            "link_id": link_id,
+            "source_comment_id": source_comment_id,
+            "issue_comment_id": issue_comment_id,
+            "origin": origin,
+            "created_at": utcnow(),
+        }
+        try:
+            async with self._db.write() as conn:
+                await conn.execute(insert(CommentLink).values(**values))
+        except IntegrityError:
+            pass
+
+    # -- create intents ------------------------------------------------------------------------
+    async def intend(
+        self, source: SourceRef, target_connection_id: int, marker: str
+    ) -> tuple[str, str | None]:
+        """Record the intent to create; returns (state, remote id) of the intent as stored.
+
+        "pending" from a previous attempt means a remote object may exist: look for `marker`.
+        """
+        values = {
+            "source_connection_id": source.connection_id,
+            "source_type": source.type,
+            "source_id": source.id,
+            "target_connection_id": target_connection_id,
+            "marker": marker,
+            "state": "pending",
+            "created_at": utcnow(),
+            "updated_at": utcnow(),
+        }
+        try:
+            async with self._db.write() as conn:
+                await conn.execute(insert(CreateIntent).values(**values))
+            return "new", None
+        except IntegrityError:
+            async with self._db.read() as conn:
+                row = (
+                    await conn.execute(
+                        select(CreateIntent.state, CreateIntent.remote_id).where(
+                            CreateIntent.marker == marker
+                        )
+                    )
+                ).one_or_none()
+            if row is None:
+                raise
+            return str(row.state), row.remote_id
+
+    async def intent_done(self, marker: str, remote_id: str) -> None:
+        async with self._db.write() as conn:
+            statement = update(CreateIntent).where(CreateIntent.marker == marker)
+            await conn.execute(
+                statement.values(state="done", remote_id=remote_id, updated_at=utcnow())
+            )
+
+    # -- plumbing ------------------------------------------------------------------------------
+    async def _one(self, condition: Any) -> StoredLink | None:
+        async with self._db.read() as conn:
+            row = (
+                (await conn.execute(select(links_table).where(condition))).mappings().one_or_none()
+            )
+            return await self._stored(conn, row) if row is not None else None
+
+    async def _stored(self, conn: Any, row: Any) -> StoredLink:
+        twins = await conn.execute(
+            select(CommentLink.source_comment_id, CommentLink.issue_comment_id).where(
+                CommentLink.link_id == row["id"]
+            )
+        )
+        mirrored = frozenset(i for pair in twins.all() for i in pair)
+        return StoredLink(
+            id=row["id"],
+            source=SourceRef(row["source_connection_id"], row["source_type"], row["source_id"]),
+            jira_connection_id=row["jira_connection_id"],
+            issue_id=row["issue_id"],
+            issue_key=row["issue_key"],
+            last_synced=row["last_synced"] or {},
+            mirrored=mirrored,
+        )

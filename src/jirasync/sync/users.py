@@ -1,0 +1,73 @@
+"""User mapping between Jira and PagerDuty / HackerOne: manual pairs first, then the same email
+on both sides, then the fallback user. Nobody found means the change is skipped, with the
+reason in the activity log (as PagerDuty's guide describes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, select
+
+from jirasync.store.db import Database
+from jirasync.store.models import UserMapping
+
+
+@dataclass(frozen=True)
+class Mapping:
+    jira_user: str
+    remote_user: str
+    email: str | None
+    is_fallback: bool
+
+
+class UserMap:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def pairs(self, jira_connection_id: int, connection_id: int) -> list[Mapping]:
+        condition = and_(
+            UserMapping.jira_connection_id == jira_connection_id,
+            UserMapping.connection_id == connection_id,
+        )
+        async with self._db.sessions() as session:
+            rows = (await session.scalars(select(UserMapping).where(condition))).all()
+        return [Mapping(r.jira_user, r.remote_user, r.email, r.is_fallback) for r in rows]
+
+    async def remote_for_jira_user(
+        self,
+        jira_connection_id: int,
+        connection_id: int,
+        jira_user: str | None,
+        jira_email: str | None,
+    ) -> tuple[str | None, str]:
+        """The remote user (PagerDuty email, HackerOne username) acting for a Jira user, and how
+        it was found ("manual", "email", "fallback") or why not."""
+        pairs = await self.pairs(jira_connection_id, connection_id)
+        for pair in pairs:
+            if not pair.is_fallback and jira_user and pair.jira_user == jira_user:
+                return pair.email or pair.remote_user, "manual"
+        if jira_email:
+            return jira_email, "email"
+        for pair in pairs:
+            if pair.is_fallback:
+                return pair.email or pair.remote_user, "fallback"
+        return None, f"Jira user {jira_user or '?'} is not mapped and there is no fallback user"
+
+    async def jira_for_remote_user(
+        self,
+        jira_connection_id: int,
+        connection_id: int,
+        remote_user: str | None,
+        remote_email: str | None,
+    ) -> str | None:
+        """The Jira user name for a remote user: manual pair, else fallback (email lookups are
+        done by the caller against Jira, which knows its own users)."""
+        pairs = await self.pairs(jira_connection_id, connection_id)
+        for pair in pairs:
+            if not pair.is_fallback and remote_user in (pair.remote_user, pair.email):
+                return pair.jira_user
+            if not pair.is_fallback and remote_email and pair.email == remote_email:
+                return pair.jira_user
+        fallback = next((p for p in pairs if p.is_fallback), None)
+        return fallback.jira_user if fallback else None
