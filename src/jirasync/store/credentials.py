@@ -1,32 +1,50 @@
 """Connection credentials at rest: a JSON object of secrets, sealed with the service's key.
 
-Only these two functions touch `Connection.credentials_encrypted`; the values come back as
-`SecretStr` so they do not leak into logs or reprs on their way to an HTTP client.
+Only these functions touch `Connection.credentials_encrypted`. Credentials go in and come out
+as pydantic models whose secret fields are `SecretStr`, so they do not leak into logs or reprs
+on their way to an HTTP client.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import Any, TypeVar
 
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 
 from jirasync.crypto import SecretBox
 from jirasync.store.models import Connection
 
+M = TypeVar("M", bound=BaseModel)
+
 
 def seal_credentials(
-    connection: Connection, box: SecretBox, credentials: Mapping[str, str | SecretStr]
+    connection: Connection, box: SecretBox, credentials: BaseModel | Mapping[str, Any]
 ) -> None:
-    plain = {
-        name: value.get_secret_value() if isinstance(value, SecretStr) else value
-        for name, value in credentials.items()
-    }
-    connection.credentials_encrypted = box.encrypt(json.dumps(plain))
+    plain = (
+        credentials.model_dump(exclude_none=True)
+        if isinstance(credentials, BaseModel)
+        else credentials
+    )
+    connection.credentials_encrypted = box.encrypt(json.dumps(_reveal(plain)))
 
 
-def open_credentials(connection: Connection, box: SecretBox) -> dict[str, SecretStr]:
-    if not connection.credentials_encrypted:
-        return {}
-    plain = json.loads(box.decrypt(connection.credentials_encrypted).get_secret_value())
-    return {name: SecretStr(value) for name, value in plain.items()}
+def open_credentials(connection: Connection, box: SecretBox, model: type[M]) -> M:
+    """The credentials as `model`; raises pydantic's ValidationError when they do not fit."""
+    plain = (
+        json.loads(box.decrypt(connection.credentials_encrypted).get_secret_value())
+        if connection.credentials_encrypted
+        else {}
+    )
+    return model.model_validate(plain)
+
+
+def _reveal(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, Mapping):
+        return {str(k): _reveal(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_reveal(v) for v in value]
+    return value

@@ -7,7 +7,6 @@ Credentials are decrypted here and nowhere else, and only into the auth objects 
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -19,12 +18,16 @@ from jirasync.connectors.jira import BearerAuth, JiraClient, OAuth1RsaAuth, basi
 from jirasync.connectors.jira.metadata import MetadataCache
 from jirasync.connectors.pagerduty import ApiKeyAuth, PagerDutyClient
 from jirasync.crypto import SecretBox
+from jirasync.store.credentials import open_credentials
 from jirasync.store.db import Database
 from jirasync.store.models import Connection
 
 
 class UnusableConnection(ValueError):
     """A connection row cannot be used: unknown, disabled, or credentials that do not fit."""
+
+
+CREDENTIALS_OF: dict[str, type[BaseModel]] = {}
 
 
 class _Strict(BaseModel):
@@ -56,6 +59,11 @@ class HackerOneCredentials(_Strict):
     identifier: str
     token: SecretStr
     webhook_secret: SecretStr
+
+
+CREDENTIALS_OF.update(
+    jira=JiraCredentials, pagerduty=PagerDutyCredentials, hackerone=HackerOneCredentials
+)
 
 
 @dataclass
@@ -94,18 +102,6 @@ class HackerOneConnection:
 
 
 AnyConnection = JiraConnection | PagerDutyConnection | HackerOneConnection
-
-
-def encrypt_credentials(secrets: SecretBox, credentials: BaseModel) -> str:
-    return secrets.encrypt(json.dumps(_reveal(credentials.model_dump(exclude_none=True))))
-
-
-def _reveal(value: Any) -> Any:
-    if isinstance(value, SecretStr):
-        return value.get_secret_value()
-    if isinstance(value, dict):
-        return {k: _reveal(v) for k, v in value.items()}
-    return value
 
 
 class ConnectionPool:
@@ -165,17 +161,16 @@ class ConnectionPool:
         return row
 
     def _build(self, row: Connection) -> AnyConnection:
-        raw = json.loads(
-            self._secrets.decrypt(row.credentials_encrypted).get_secret_value() or "{}"
-        )
         options = row.options or {}
         try:
             if row.kind == "jira":
-                return _jira(row, JiraCredentials.model_validate(raw), options)
+                return _jira(row, open_credentials(row, self._secrets, JiraCredentials), options)
             if row.kind == "pagerduty":
-                return _pagerduty(row, PagerDutyCredentials.model_validate(raw), options)
+                pd = open_credentials(row, self._secrets, PagerDutyCredentials)
+                return _pagerduty(row, pd, options)
             if row.kind == "hackerone":
-                return _hackerone(row, HackerOneCredentials.model_validate(raw), options)
+                h1 = open_credentials(row, self._secrets, HackerOneCredentials)
+                return _hackerone(row, h1, options)
         except ValidationError as exc:
             fields = ", ".join(".".join(map(str, e["loc"])) for e in exc.errors())
             raise UnusableConnection(

@@ -5,9 +5,9 @@ URL and secret to paste.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from jirasync.connectors.registration import (
@@ -20,9 +20,10 @@ from jirasync.connectors.registration import (
 )
 from jirasync.core.errors import RemoteError
 from jirasync.crypto import SecretBox
+from jirasync.store.credentials import open_credentials, seal_credentials
 from jirasync.store.db import Database
 from jirasync.store.models import Connection
-from jirasync.sync.connections import JiraConnection, PagerDutyConnection
+from jirasync.sync.connections import JiraConnection, PagerDutyConnection, PagerDutyCredentials
 from jirasync.sync.runtime import SyncRuntime
 
 
@@ -162,6 +163,6 @@ async def store_subscription_secret(
         row = await session.get(Connection, connection_id)
         if row is None:
             return
-        credentials = json.loads(secrets.decrypt(row.credentials_encrypted).get_secret_value())
-        credentials.setdefault("webhook_secrets", {})[subscription_id] = secret
-        row.credentials_encrypted = secrets.encrypt(json.dumps(credentials))
+        credentials = open_credentials(row, secrets, PagerDutyCredentials)
+        kept = {**credentials.webhook_secrets, subscription_id: SecretStr(secret)}
+        seal_credentials(row, secrets, credentials.model_copy(update={"webhook_secrets": kept}))

@@ -8,7 +8,6 @@ nothing is written unless the whole document is valid.
 
 from __future__ import annotations
 
-import json
 import secrets as token_source
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,14 +19,12 @@ from sqlalchemy import and_, select
 from jirasync.core.rules.hackerone import Escalation
 from jirasync.core.rules.pagerduty import Rule
 from jirasync.crypto import SecretBox
+from jirasync.store.credentials import open_credentials, seal_credentials
 from jirasync.store.db import Database
 from jirasync.store.models import Connection, UserMapping
 from jirasync.store.models import Rule as RuleRow
 from jirasync.sync.connections import (
-    HackerOneCredentials,
-    JiraCredentials,
-    PagerDutyCredentials,
-    encrypt_credentials,
+    CREDENTIALS_OF,
 )
 
 
@@ -84,13 +81,6 @@ class SetupDoc(_Doc):
     user_mappings: list[UserMappingDoc] = Field(default_factory=list)
 
 
-_CREDENTIALS: Mapping[str, type[BaseModel]] = {
-    "jira": JiraCredentials,
-    "pagerduty": PagerDutyCredentials,
-    "hackerone": HackerOneCredentials,
-}
-
-
 @dataclass
 class Applied:
     connections: dict[str, int] = field(default_factory=dict)
@@ -108,7 +98,7 @@ async def apply(db: Database, secrets: SecretBox, document: Mapping[str, Any]) -
             row.kind, row.base_url, row.enabled = item.kind, item.base_url.rstrip("/"), item.enabled
             row.options = item.options
             kept = _kept_secrets(secrets, row) if row.id is not None else {}
-            row.credentials_encrypted = encrypt_credentials(secrets, _credentials(item, kept))
+            seal_credentials(row, secrets, _credentials(item, kept))
             session.add(row)
             by_name[item.name] = row
         await session.flush()
@@ -214,17 +204,17 @@ _GENERATED = ("webhook_token", "webhook_secrets")
 
 def _kept_secrets(secrets: SecretBox, row: Connection) -> dict[str, Any]:
     try:
-        stored = json.loads(secrets.decrypt(row.credentials_encrypted).get_secret_value() or "{}")
-    except ValueError:
+        stored = open_credentials(row, secrets, CREDENTIALS_OF[row.kind])
+    except (ValueError, KeyError):  # undecryptable, of another kind, or invalid: keep nothing
         return {}
-    return {k: stored[k] for k in _GENERATED if k in stored}
+    return {k: getattr(stored, k) for k in _GENERATED if getattr(stored, k, None) is not None}
 
 
 def _credentials(item: ConnectionDoc, kept: Mapping[str, Any] | None = None) -> BaseModel:
     raw = {**(kept or {}), **item.credentials}
     if item.kind == "jira":
         raw.setdefault("webhook_token", token_source.token_urlsafe(24))
-    return _CREDENTIALS[item.kind].model_validate(raw)
+    return CREDENTIALS_OF[item.kind].model_validate(raw)
 
 
 async def _upsert_rule(

@@ -1,7 +1,9 @@
 """The last step of every webhook route: store the event, then answer.
 
 202 once the event is durably in the inbox (also for a redelivery, which is recorded as a
-duplicate); 503 if it could not be stored, so the sender retries and nothing is lost.
+duplicate); 400 with the reason for a body that is not the webhook it claims to be, stored all
+the same so it shows in the queue; 503 if it could not be stored, so the sender retries and
+nothing is lost.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ async def store_and_accept(
     headers: Mapping[str, str],
     body: bytes,
     ordering_key: str | None = None,
+    rejection: str | None = None,
 ) -> JSONResponse:
     try:
         received = await inbox.receive(
@@ -38,6 +41,8 @@ async def store_and_accept(
     except Exception:
         log.exception("inbox.store_failed", source=source, connection_id=connection_id)
         return JSONResponse({"error": "event not stored; please retry"}, status_code=503)
+    if rejection is not None:
+        return JSONResponse({"event_id": received.event_id, "error": rejection}, status_code=400)
     return JSONResponse(
         {"event_id": received.event_id, "duplicate": received.duplicate}, status_code=202
     )

@@ -28,6 +28,7 @@ from jirasync.log import get_logger
 from jirasync.sync.connections import UnusableConnection
 from jirasync.sync.links import SourceRef
 from jirasync.sync.runtime import SyncRuntime, source_key
+from jirasync.web.intake import store_and_accept
 
 log = get_logger(__name__)
 MAX_BODY_BYTES = 2 * 1024 * 1024  # PagerDuty drops over 256 KB; Jira issue bodies stay far below
@@ -57,17 +58,6 @@ async def _body(request: Request) -> bytes:
     return bytes(body)
 
 
-def _accepted(event_id: int, duplicate: bool, note: str | None = None) -> JSONResponse:
-    content: dict[str, Any] = {"event_id": event_id, "duplicate": duplicate}
-    if note:
-        content["note"] = note
-    return JSONResponse(content, status_code=202)
-
-
-def _rejected(event_id: int, error: str) -> JSONResponse:
-    return JSONResponse({"event_id": event_id, "error": error}, status_code=400)
-
-
 @router.post("/jira/{connection_id}/{token}", status_code=202)
 async def jira_webhook(connection_id: int, token: str, request: Request) -> JSONResponse:
     runtime = _runtime(request)
@@ -91,18 +81,15 @@ async def jira_webhook(connection_id: int, token: str, request: Request) -> JSON
         error = str(exc)
     except UnsupportedEvent:
         pass
-    received = await _inbox(request).receive(
+    return await store_and_accept(
+        _inbox(request),
         source="jira",
         connection_id=connection_id,
         delivery_id=None,
         headers=dict(request.headers),
         body=body,
         ordering_key=key,
-    )
-    return (
-        _rejected(received.event_id, error)
-        if error
-        else _accepted(received.event_id, received.duplicate)
+        rejection=error,
     )
 
 
@@ -134,18 +121,15 @@ async def pagerduty_webhook(connection_id: int, request: Request) -> JSONRespons
         error = str(exc)
     except UnsupportedEvent:
         delivery = _event_id(body) or delivery
-    received = await _inbox(request).receive(
+    return await store_and_accept(
+        _inbox(request),
         source="pagerduty",
         connection_id=connection_id,
         delivery_id=delivery,
         headers=dict(request.headers),
         body=body,
         ordering_key=key,
-    )
-    return (
-        _rejected(received.event_id, error)
-        if error
-        else _accepted(received.event_id, received.duplicate)
+        rejection=error,
     )
 
 
@@ -170,18 +154,15 @@ async def hackerone_webhook(connection_id: int, request: Request) -> JSONRespons
         error = str(exc)
     except UnsupportedEvent:
         pass
-    received = await _inbox(request).receive(
+    return await store_and_accept(
+        _inbox(request),
         source="hackerone",
         connection_id=connection_id,
         delivery_id=delivery,
         headers=dict(request.headers),
         body=body,
         ordering_key=key,
-    )
-    return (
-        _rejected(received.event_id, error)
-        if error
-        else _accepted(received.event_id, received.duplicate)
+        rejection=error,
     )
 
 
