@@ -1,4 +1,4 @@
-"""End-to-end fixtures: the whole stack on real sockets (see e2e_harness.py)."""
+"""End-to-end fixtures: the whole stack on real sockets (see jirasync.devstack)."""
 
 from __future__ import annotations
 

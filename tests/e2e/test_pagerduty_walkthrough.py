@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from e2e_harness import PD_FROM, Stack, wait_for
+from jirasync.devstack import PD_FROM, Stack, wait_for
 
 SERVICE = "PSVC001"  # Checkout API in the PagerDuty simulator's default seed
 

@@ -1,6 +1,7 @@
-"""An end-to-end stack on 127.0.0.1: the Jira and PagerDuty (and HackerOne) simulators and
-jirasync itself, each a real HTTP server, wired the way an admin would: `apply` a set-up
-document, then `check --fix` registers the webhooks."""
+"""A whole stack on 127.0.0.1: the Jira, PagerDuty and HackerOne simulators and jirasync itself,
+each a real HTTP server in this process, wired the way an admin would: `apply` a set-up
+document, then `check --fix` registers the webhooks. The end-to-end tests, the benchmarks and
+the demo run on it."""
 
 from __future__ import annotations
 
@@ -113,7 +114,8 @@ class Stack:
         async def read(db: Database, _: SecretBox) -> list[dict[str, Any]]:
             async with db.read() as conn:
                 rows = await conn.exec_driver_sql(
-                    "SELECT id, source, status, reason, attempts, ordering_key FROM inbox_events ORDER BY id"
+                    "SELECT id, source, status, reason, attempts, ordering_key"
+                    " FROM inbox_events ORDER BY id"
                 )
                 return [dict(r._mapping) for r in rows]
 
@@ -140,7 +142,7 @@ def wait_for(check: Callable[[], Any], timeout: float = 15.0, what: str = "condi
         time.sleep(0.05)
 
 
-def test_settings(tmp_path: Path) -> Settings:
+def stack_settings(tmp_path: Path) -> Settings:
     return Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'jirasync.db'}",
         data_dir=tmp_path / "data",
@@ -152,7 +154,7 @@ def test_settings(tmp_path: Path) -> Settings:
 
 @contextmanager
 def running_stack(tmp_path: Path) -> Iterator[Stack]:
-    settings = test_settings(tmp_path)
+    settings = stack_settings(tmp_path)
     fast_webhooks = {"webhook_backoff_s": [0.05, 0.1, 0.2], "webhook_attempts": 4}
     with ExitStack() as stack:
         jira = stack.enter_context(ServerThread(lambda url: jira_app(SimConfig(base_url=url))))
