@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from e2e_harness import Stack, running_stack
+from jirasync.devstack import Stack, running_stack
 
 
 @pytest.fixture
