@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import yaml
 
 from jirasync.serving import bind_socket, serve, socket_url
 from jirasync.sim import SIMULATORS
@@ -31,6 +32,24 @@ BaseUrlOpt = Annotated[
 RemoteOpt = Annotated[
     bool, typer.Option(help="Let non-loopback clients use the /_sim/ control API.")
 ]
+OptionOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--option",
+        "-o",
+        help="Simulator option KEY=VALUE (YAML value), e.g. -o version=8.20.1; repeatable.",
+    ),
+]
+
+
+def _options(pairs: list[str] | None) -> dict[str, object]:
+    options: dict[str, object] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--option")
+        options[key.strip()] = yaml.safe_load(value) if value else ""
+    return options
 
 
 def _run(
@@ -40,6 +59,7 @@ def _run(
     seed: Path | None,
     base_url: str | None,
     allow_remote_control: bool,
+    options: list[str] | None,
     state_file: Path | None = None,
 ) -> None:
     from jirasync.sim.common import SeedError, SimConfig, load_seed_file
@@ -54,6 +74,7 @@ def _run(
         seed=seed_data,
         state_file=state_file,
         allow_remote_control=allow_remote_control,
+        options=_options(options),
     )
     module = importlib.import_module(f"jirasync.sim.{name}")
     try:
@@ -71,12 +92,13 @@ def jira(
     seed: SeedOpt = None,
     base_url: BaseUrlOpt = None,
     allow_remote_control: RemoteOpt = False,
+    option: OptionOpt = None,
     state_file: Annotated[
         Path | None, typer.Option(help="Keep the state in this file across restarts.")
     ] = None,
 ) -> None:
     """Jira Server / Data Center (REST API v2, webhooks, workflows)."""
-    _run("jira", host, port, seed, base_url, allow_remote_control, state_file)
+    _run("jira", host, port, seed, base_url, allow_remote_control, option, state_file)
 
 
 @app.command()
@@ -86,9 +108,10 @@ def pagerduty(
     seed: SeedOpt = None,
     base_url: BaseUrlOpt = None,
     allow_remote_control: RemoteOpt = False,
+    option: OptionOpt = None,
 ) -> None:
     """PagerDuty (REST API v2, Events API v2, webhooks v3)."""
-    _run("pagerduty", host, port, seed, base_url, allow_remote_control)
+    _run("pagerduty", host, port, seed, base_url, allow_remote_control, option)
 
 
 @app.command()
@@ -98,6 +121,7 @@ def hackerone(
     seed: SeedOpt = None,
     base_url: BaseUrlOpt = None,
     allow_remote_control: RemoteOpt = False,
+    option: OptionOpt = None,
 ) -> None:
     """HackerOne (customer API v1, signed webhooks)."""
-    _run("hackerone", host, port, seed, base_url, allow_remote_control)
+    _run("hackerone", host, port, seed, base_url, allow_remote_control, option)

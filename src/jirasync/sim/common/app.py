@@ -101,7 +101,9 @@ def control_routes(sim: Simulator) -> list[BaseRoute]:
     """`/_sim/…`: reset, seed, faults, request counts, webhook log, credentials, state."""
 
     async def reset(_: Request) -> Response:
-        await sim.webhooks.drain(timeout=1.0)
+        # Deliveries still queued or retrying belong to the old state: stop them, do not let
+        # them report against the new one.
+        await sim.webhooks.close()
         sim.reset()
         sim.faults.clear()
         sim.requests.clear()

@@ -88,7 +88,7 @@ class Simulator(abc.ABC):
         self.faults = FaultInjector()
         self.requests = RequestCounter()
         self.webhooks = WebhookDeliverer(
-            self.faults, self.webhook_policy, on_result=self.on_webhook_result
+            self.faults, self.retry_policy(), on_result=self.on_webhook_result
         )
 
     # -- to implement -------------------------------------------------------------------------
@@ -109,6 +109,10 @@ class Simulator(abc.ABC):
         """The simulated API's routes."""
 
     # -- optional hooks -----------------------------------------------------------------------
+    def retry_policy(self) -> RetryPolicy:
+        """How webhooks are retried; override to read `config.options`."""
+        return self.webhook_policy
+
     def fault_body(self, status: int) -> Any:
         """The error body an injected fault answers with when the rule gives none."""
         return {"error": f"injected fault {status}"}
