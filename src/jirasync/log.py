@@ -52,6 +52,10 @@ def configure_logging(level: str = "info", fmt: LogFormat = "auto") -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
+    # Every remote call is already in the activity log; httpx's own INFO lines would repeat
+    # each URL (some carry tokens) in the service log. Alembic's INFO is migration chatter.
+    for name in ("httpx", "httpcore", "alembic"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
 
 
 def _identity(
