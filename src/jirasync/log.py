@@ -56,6 +56,8 @@ def configure_logging(level: str = "info", fmt: LogFormat = "auto") -> None:
     # each URL (some carry tokens) in the service log. Alembic's INFO is migration chatter.
     for name in ("httpx", "httpcore", "alembic"):
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+    # aiosqlite logs every cursor operation at DEBUG: noise that buries ours.
+    logging.getLogger("aiosqlite").setLevel(max(logging.INFO, root.level))
 
 
 def _identity(
