@@ -1,0 +1,310 @@
+"""HackerOne's Jira integration, step by step, against the simulators over HTTP: escalate a
+report (by hand and on triage) → issue with mapped fields and a reference back; each HackerOne
+activity → a Jira comment; each Jira change → an internal comment; the closed status resolves
+the report."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import yaml
+
+from jirasync.crypto import SecretBox
+from jirasync.devstack import Stack
+from jirasync.sim.hackerone.default_seed import default_seed
+from jirasync.store.db import Database
+from jirasync.sync import escalate as manual
+from jirasync.sync.runtime import SyncRuntime
+
+PROGRAM = "acme"
+H1_TOKEN = ("jirasync-sim", "h1-sim-token-0123456789abcdef")
+# A person on the program's security team (HackerOne's web UI), not jirasync's API token.
+ALICE_TOKEN = ("alice-ui", "alice-ui-token")
+DESCRIPTION = "{{details_jira}}\n\nReported by {{reporter_username}}: {{report_link}}"
+
+
+# -- set-up --------------------------------------------------------------------------------------
+def seed_hackerone(stack: Stack) -> None:
+    """The built-in seed plus an API token acting as alice-sec (a human triager)."""
+    seed = default_seed()
+    acme = next(p for p in seed["programs"] if p["handle"] == PROGRAM)
+    acme["api_tokens"].append(
+        {
+            "identifier": ALICE_TOKEN[0],
+            "token": ALICE_TOKEN[1],
+            "user": "alice-sec",
+            "groups": ["Standard"],
+        }
+    )
+    answer = httpx.put(
+        f"{stack.hackerone_url}/_sim/seed",
+        content=yaml.safe_dump(seed),
+        headers={"Content-Type": "application/yaml"},
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def h1(stack: Stack, token: tuple[str, str] = ALICE_TOKEN) -> httpx.Client:
+    return httpx.Client(base_url=f"{stack.hackerone_url}/v1", auth=token, timeout=10)
+
+
+def issue_type_id(stack: Stack, project: str, name: str) -> str:
+    with stack.jira("admin") as jira:
+        types = jira.get(f"/rest/api/2/project/{project}", params={"expand": "issueTypes"})
+    return next(t["id"] for t in types.json()["issueTypes"] if t["name"] == name)
+
+
+def status_id(stack: Stack, name: str) -> str:
+    with stack.jira("admin") as jira:
+        return next(s["id"] for s in jira.get("/rest/api/2/status").json() if s["name"] == name)
+
+
+def escalation(stack: Stack, **overrides: Any) -> dict[str, Any]:
+    rule: dict[str, Any] = {
+        "name": "acme to OPS",
+        "program": PROGRAM,
+        "project_key": "OPS",
+        "issue_type_id": issue_type_id(stack, "OPS", "Bug"),
+        "auto": {"on_states": ["triaged"]},
+        "fields": {
+            "summary": "[H1 #{{report_id}}] {{title}}",
+            "description": DESCRIPTION,
+            "labels": ["security", "h1-{{severity_rating}}"],
+        },
+        "severity_to_priority": {
+            "critical": "Highest",
+            "high": "High",
+            "medium": "Medium",
+            "low": "Low",
+        },
+        "hackerone_to_jira": {
+            "comments": True,
+            "internal_comments": True,
+            "state_changes": True,
+            "rewards": True,
+            "assignee": True,
+            "disclosure": True,
+            "attachments": True,
+        },
+        "jira_to_hackerone": {
+            "status": True,
+            "resolution": True,
+            "priority": True,
+            "assignee": True,
+            "comments": True,
+        },
+        "closed": {"status_ids": [status_id(stack, "Closed")]},
+    }
+    rule.update(overrides)
+    return rule
+
+
+def jira_connection(stack: Stack) -> dict[str, Any]:
+    return {
+        "name": "jira",
+        "kind": "jira",
+        "base_url": stack.jira_url,
+        "credentials": {"auth": "basic", "username": "admin", "password": "admin"},
+    }
+
+
+def setup_document(
+    stack: Stack, rule: dict[str, Any], jira: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    return {
+        "connections": [
+            jira or jira_connection(stack),
+            {
+                "name": "hackerone",
+                "kind": "hackerone",
+                "base_url": stack.hackerone_url,
+                "credentials": {
+                    "identifier": H1_TOKEN[0],
+                    "token": H1_TOKEN[1],
+                    "webhook_secret": "h1-sim-webhook-secret",
+                },
+                "options": {"program": PROGRAM, "web_base": "https://hackerone.com"},
+            },
+        ],
+        "rules": {"hackerone": [{"connection": "hackerone", "jira": "jira", "escalation": rule}]},
+    }
+
+
+def configure(stack: Stack, rule: dict[str, Any], jira: dict[str, Any] | None = None) -> None:
+    seed_hackerone(stack)
+    stack.apply(setup_document(stack, rule, jira))
+    stack.check(fix=True)  # the Jira webhook (HackerOne's is pasted by hand: below)
+    url = f"{stack.jirasync_url}/webhooks/hackerone/{stack.connections['hackerone']}"
+    answer = httpx.put(
+        f"{stack.hackerone_url}/_sim/programs/{PROGRAM}/webhooks",
+        json={"webhooks": [{"url": url, "secret": "h1-sim-webhook-secret", "events": "all"}]},
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def with_runtime(stack: Stack, work: Callable[[SyncRuntime], Awaitable[Any]]) -> Any:
+    async def run(db: Database, secrets: SecretBox) -> Any:
+        runtime = SyncRuntime(db, secrets)
+        try:
+            return await work(runtime)
+        finally:
+            await runtime.close()
+
+    return asyncio.run(stack._store(run))
+
+
+def escalate(stack: Stack, report_id: str) -> manual.Escalated:
+    h1_id = stack.connections["hackerone"]
+    result: manual.Escalated = with_runtime(
+        stack, lambda runtime: manual.escalate(runtime, h1_id, report_id)
+    )
+    return result
+
+
+# -- reading state -------------------------------------------------------------------------------
+def issue(stack: Stack, key: str) -> dict[str, Any]:
+    with stack.jira("admin") as jira:
+        found = jira.get(f"/rest/api/2/issue/{key}")
+        assert found.status_code == 200, found.text
+        return dict(found.json())
+
+
+def issues_of(stack: Stack, report_id: str) -> list[str]:
+    with stack.jira("admin") as jira:
+        found = jira.post(
+            "/rest/api/2/search", json={"jql": f'labels = "hackerone-{report_id}"', "fields": []}
+        )
+    return [i["key"] for i in found.json()["issues"]]
+
+
+def comments(stack: Stack, key: str) -> list[str]:
+    return [c["body"] for c in issue(stack, key)["fields"]["comment"]["comments"]]
+
+
+def report(stack: Stack, report_id: str) -> dict[str, Any]:
+    with h1(stack, H1_TOKEN) as client:
+        answer = client.get(f"/reports/{report_id}")
+        assert answer.status_code == 200, answer.text
+        return dict(answer.json()["data"])
+
+
+def internal_comments(stack: Stack, report_id: str) -> list[str]:
+    activities = report(stack, report_id)["relationships"]["activities"]["data"]
+    return [
+        a["attributes"]["message"]
+        for a in reversed(activities)
+        if a["type"] == "activity-comment" and a["attributes"].get("internal")
+    ]
+
+
+def writes(stack: Stack, url: str) -> dict[str, int]:
+    return {k: n for k, n in stack.requests(url).items() if not k.startswith("GET ")}
+
+
+def new_report(stack: Stack, title: str, details: str, severity: str = "high") -> str:
+    answer = httpx.post(
+        f"{stack.hackerone_url}/_sim/programs/{PROGRAM}/reports",
+        json={
+            "reporter": "demo-hacker",
+            "title": title,
+            "vulnerability_information": details,
+            "severity_rating": severity,
+            "weakness_id": 60,
+            "structured_scope_id": 57,
+        },
+    )
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["data"]["id"])
+
+
+def change_state(stack: Stack, report_id: str, state: str, message: str = "", **extra: Any) -> None:
+    attributes = {"state": state, "message": message, **extra}
+    with h1(stack) as client:
+        answer = client.post(
+            f"/reports/{report_id}/state_changes",
+            json={"data": {"type": "state-change", "attributes": attributes}},
+        )
+    assert answer.status_code == 201, answer.text
+
+
+def jira_transition(stack: Stack, key: str, to_status: str, user: str = "alice") -> None:
+    with stack.jira(user) as jira:
+        offered = jira.get(f"/rest/api/2/issue/{key}/transitions").json()["transitions"]
+        step = next(t for t in offered if t["to"]["name"] == to_status)
+        body: dict[str, Any] = {"transition": {"id": step["id"]}}
+        if to_status in ("Resolved", "Closed"):
+            body["fields"] = {"resolution": {"name": "Fixed"}}
+        done = jira.post(f"/rest/api/2/issue/{key}/transitions", json=body)
+        assert done.status_code == 204, done.text
+
+
+MARKDOWN = "Steps:\n\n1. Open **profile**\n2. Paste `<script>`\n\n## Impact\n\nSession theft."
+
+
+# -- the walkthrough -----------------------------------------------------------------------------
+def test_manual_escalation_creates_the_mapped_issue_and_the_reference(stack: Stack) -> None:
+    configure(stack, escalation(stack, auto=None))
+    report_id = new_report(stack, "Stored XSS in bio", MARKDOWN, severity="critical")
+    stack.settle()
+    assert issues_of(stack, report_id) == []  # no automatic escalation configured
+
+    stack.reset_counts()
+    escalated = escalate(stack, report_id)
+    assert escalated.created
+    jira_calls, h1_calls = writes(stack, stack.jira_url), stack.requests(stack.hackerone_url)
+    key = escalated.issue_key
+    fields = issue(stack, key)["fields"]
+    assert fields["summary"] == f"[H1 #{report_id}] Stored XSS in bio"
+    assert fields["description"] == (
+        "Steps:\n\n# Open *profile*\n# Paste {{<script>}}\n\nh2. Impact\n\nSession theft."
+        f"\n\nReported by demo-hacker: https://hackerone.com/reports/{report_id}"
+    )
+    assert fields["priority"]["name"] == "Highest"
+    assert sorted(fields["labels"]) == sorted(["security", "h1-critical", f"hackerone-{report_id}"])
+    assert fields["project"]["key"] == "OPS"
+    assert fields["issuetype"]["name"] == "Bug"
+    assert report(stack, report_id)["attributes"]["issue_tracker_reference_id"] == key
+    with stack.jira("admin") as jira:
+        links = jira.get(f"/rest/api/2/issue/{key}/remotelink").json()
+    assert [link["object"]["url"] for link in links] == [
+        f"https://hackerone.com/reports/{report_id}"
+    ]
+    # Few calls: read the report, create, remote link, reference.
+    assert jira_calls == {
+        "POST /rest/api/2/issue": 1,
+        "POST /rest/api/2/issue/{issueIdOrKey}/remotelink": 1,
+    }, jira_calls
+    assert h1_calls == {
+        "GET /v1/reports/{report_id}": 1,
+        "POST /v1/reports/{report_id}/issue_tracker_reference_id": 1,
+    }, h1_calls
+
+    # Escalating again finds the link: no second issue.
+    again = escalate(stack, report_id)
+    assert (again.created, again.issue_key) == (False, key)
+    stack.settle()
+    assert issues_of(stack, report_id) == [key]
+
+
+def test_triage_escalates_automatically(stack: Stack) -> None:
+    configure(stack, escalation(stack))
+    report_id = new_report(stack, "SQLi in search", "The `q` parameter.", severity="medium")
+    stack.settle()
+    assert issues_of(stack, report_id) == []  # new reports are not escalated
+    change_state(stack, report_id, "triaged", "Confirmed.")
+    stack.settle()
+    [key] = issues_of(stack, report_id)
+    fields = issue(stack, key)["fields"]
+    assert fields["priority"]["name"] == "Medium"
+    assert fields["summary"] == f"[H1 #{report_id}] SQLi in search"
+    assert report(stack, report_id)["attributes"]["issue_tracker_reference_id"] == key
+    assert all(e["status"] in ("done", "ignored") for e in stack.events()), stack.events()
+    # The triage that escalated is not posted again as a comment; later activity is.
+    change_state(stack, report_id, "needs-more-info", "Which endpoint?")
+    stack.settle()
+    assert comments(stack, key) == [
+        "[HackerOne] Alice Security changed the report state to needs-more-info.\nWhich endpoint?"
+    ]
