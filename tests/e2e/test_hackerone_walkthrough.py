@@ -232,10 +232,12 @@ def change_state(stack: Stack, report_id: str, state: str, message: str = "", **
 
 def jira_transition(stack: Stack, key: str, to_status: str, user: str = "alice") -> None:
     with stack.jira(user) as jira:
-        offered = jira.get(f"/rest/api/2/issue/{key}/transitions").json()["transitions"]
+        offered = jira.get(
+            f"/rest/api/2/issue/{key}/transitions", params={"expand": "transitions.fields"}
+        ).json()["transitions"]
         step = next(t for t in offered if t["to"]["name"] == to_status)
         body: dict[str, Any] = {"transition": {"id": step["id"]}}
-        if to_status in ("Resolved", "Closed"):
+        if "resolution" in (step.get("fields") or {}):
             body["fields"] = {"resolution": {"name": "Fixed"}}
         done = jira.post(f"/rest/api/2/issue/{key}/transitions", json=body)
         assert done.status_code == 204, done.text
@@ -308,3 +310,145 @@ def test_triage_escalates_automatically(stack: Stack) -> None:
     assert comments(stack, key) == [
         "[HackerOne] Alice Security changed the report state to needs-more-info.\nWhich endpoint?"
     ]
+
+
+def hacker_comment(stack: Stack, report_id: str, message: str, attachments: list[int]) -> None:
+    answer = httpx.post(
+        f"{stack.hackerone_url}/_sim/reports/{report_id}/comments",
+        json={"message": message, "attachment_ids": attachments},
+    )
+    assert answer.status_code in (200, 201), answer.text
+
+
+def upload(stack: Stack, report_id: str, name: str, content: bytes) -> int:
+    with h1(stack) as client:
+        answer = client.post(
+            f"/reports/{report_id}/attachments", files=[("files[]", (name, content, "text/plain"))]
+        )
+    assert answer.status_code == 201, answer.text
+    return int(answer.json()["data"]["id"])
+
+
+def h1_write(stack: Stack, method: str, path: str, body: dict[str, Any]) -> None:
+    with h1(stack) as client:
+        answer = client.request(method, path, json=body)
+    assert answer.status_code in (200, 201), answer.text
+
+
+def test_each_hackerone_event_becomes_its_jira_comment(stack: Stack) -> None:
+    configure(stack, escalation(stack, auto=None))
+    report_id = new_report(stack, "IDOR on invoices", "Change the `id`.")
+    stack.settle()
+    key = escalate(stack, report_id).issue_key
+    stack.settle()
+    assert comments(stack, key) == []
+
+    poc = upload(stack, report_id, "poc.txt", b"GET /invoices/2")
+    hacker_comment(stack, report_id, "Here is the PoC.", [poc])
+    h1_write(
+        stack,
+        "POST",
+        f"/reports/{report_id}/activities",
+        {
+            "data": {
+                "type": "activity-comment",
+                "attributes": {"message": "Looks real", "internal": True},
+            }
+        },
+    )
+    change_state(stack, report_id, "triaged", "Thanks, confirmed.")
+    h1_write(
+        stack,
+        "PUT",
+        f"/reports/{report_id}/assignee",
+        {"data": {"type": "user", "id": 4955, "attributes": {"message": "Bob takes it"}}},
+    )
+    h1_write(
+        stack,
+        "POST",
+        f"/reports/{report_id}/bounties",
+        {"data": {"message": "Nice find", "amount": 500, "bonus_amount": 50}},
+    )
+    h1_write(stack, "POST", f"/reports/{report_id}/swags", {"data": {"message": "A t-shirt"}})
+    change_state(stack, report_id, "resolved", "Fixed in 2.3.")
+    answer = httpx.post(
+        f"{stack.hackerone_url}/_sim/reports/{report_id}/disclosure_requests",
+        json={"message": "Can we disclose?"},
+    )
+    assert answer.status_code in (200, 201), answer.text
+    stack.settle()
+
+    assert comments(stack, key) == [
+        "[HackerOne] [Demo Hacker]: Here is the PoC.",
+        "[HackerOne] [Alice Security] (internal): Looks real",
+        "[HackerOne] Alice Security changed the report state to triaged.\nThanks, confirmed.",
+        "[HackerOne] Alice Security: assigned to bob-sec.\nBob takes it",
+        "[HackerOne] acme: bounty 500.00 + bonus 50.00 awarded.\nNice find",
+        "[HackerOne] Alice Security: swag awarded.\nA t-shirt",
+        "[HackerOne] Alice Security changed the report state to resolved.\nFixed in 2.3.",
+        "[HackerOne] Demo Hacker: agreed on going public.\nCan we disclose?",
+    ]
+    attachments = issue(stack, key)["fields"]["attachment"]
+    assert [a["filename"] for a in attachments] == ["poc.txt"]
+    assert attachments[0]["size"] == len(b"GET /invoices/2")
+    assert all(e["status"] in ("done", "ignored") for e in stack.events()), stack.events()
+
+
+def test_each_jira_change_becomes_an_internal_comment_and_closing_resolves(stack: Stack) -> None:
+    configure(stack, escalation(stack, auto=None))
+    report_id = new_report(stack, "Open redirect", "`next=` accepts any URL.", severity="low")
+    change_state(stack, report_id, "triaged", "Confirmed.")
+    stack.settle()
+    key = escalate(stack, report_id).issue_key
+    stack.settle()
+    assert issue(stack, key)["fields"]["priority"]["name"] == "Low"
+    before = set(comments(stack, key))
+
+    with stack.jira("alice") as jira:
+        assert (
+            jira.put(f"/rest/api/2/issue/{key}/assignee", json={"name": "alice"}).status_code == 204
+        )
+    stack.settle()
+    jira_transition(stack, key, "In Progress")
+    stack.settle()
+    with stack.jira("alice") as jira:
+        assert (
+            jira.put(
+                f"/rest/api/2/issue/{key}", json={"fields": {"priority": {"name": "High"}}}
+            ).status_code
+            == 204
+        )
+        assert (
+            jira.post(
+                f"/rest/api/2/issue/{key}/comment", json={"body": "Fix deployed to staging"}
+            ).status_code
+            == 201
+        )
+    stack.settle()
+    jira_transition(stack, key, "Resolved")
+    stack.settle()
+    jira_transition(stack, key, "Closed")
+    stack.settle()
+
+    assert internal_comments(stack, report_id) == [
+        f"[Jira {key}] Alice Example: assignee changed from none to Alice Example.",
+        f"[Jira {key}] Alice Example: status changed from Open to In Progress.",
+        f"[Jira {key}] Alice Example: priority changed from Low to High.",
+        f"[Jira {key}] [Alice Example]: Fix deployed to staging",
+        f"[Jira {key}] Alice Example: status changed from In Progress to Resolved; "
+        "resolution changed from none to Fixed.",
+        f"[Jira {key}] Alice Example: status changed from Resolved to Closed.",
+    ]
+    state = report(stack, report_id)
+    assert state["attributes"]["state"] == "resolved"
+    resolved = [
+        a
+        for a in state["relationships"]["activities"]["data"]
+        if a["type"] == "activity-bug-resolved"
+    ]
+    assert [a["attributes"]["message"] for a in resolved] == [
+        f"The issue {key} was closed in Jira."
+    ]
+    # No echo: jirasync's own comments and state change do not come back to Jira.
+    assert set(comments(stack, key)) == before | {"Fix deployed to staging"}
+    assert all(e["status"] in ("done", "ignored") for e in stack.events()), stack.events()

@@ -328,17 +328,21 @@ class Executor:
         activity = await hackerone.client.add_comment(
             action.report_id, action.message, internal=action.internal
         )
-        if action.source_comment_id:
-            await self.links.mirror(
-                link.id, f"h1-activity-{activity['id']}", action.source_comment_id, "jira"
-            )
+        # Remembered either way: the webhook of our own comment is then recognised as echo.
+        twin = action.source_comment_id or f"jirasync-activity-{activity['id']}"
+        await self.links.mirror(link.id, f"h1-activity-{activity['id']}", twin, "jira")
         self.activity.action(f"report {action.report_id}: internal comment added")
 
     async def _report_state(self, action: ChangeReportState, t: Target) -> None:
         hackerone = _need(t.hackerone, "a HackerOne connection")
         link = _need(t.link, "a link")
-        await hackerone.client.change_state(action.report_id, action.state, action.message)
+        report = await hackerone.client.change_state(action.report_id, action.state, action.message)
         await self.links.synced(link.id, {"hackerone.state": action.state})
+        made = _newest_activity(report, f"activity-bug-{action.state}")
+        if made is not None:  # its webhook comes back: not news for the issue
+            await self.links.mirror(
+                link.id, f"h1-activity-{made}", f"jirasync-activity-{made}", "jira"
+            )
         self.activity.action(f"report {action.report_id} closed as {action.state}")
 
 
@@ -369,6 +373,15 @@ async def _requester(pagerduty: PagerDutyConnection) -> str:
         if user is not None:
             return str(user["id"])
     raise Impossible("requesting responders needs the PagerDuty user of the From email")
+
+
+def _newest_activity(report: Mapping[str, Any], kind: str) -> str | None:
+    """The id of the newest activity of this type in a report document (newest first)."""
+    activities = ((report.get("relationships") or {}).get("activities") or {}).get("data")
+    for activity in activities if isinstance(activities, list) else []:
+        if isinstance(activity, Mapping) and activity.get("type") == kind:
+            return str(activity.get("id"))
+    return None
 
 
 def _need(value: Any, what: str) -> Any:
