@@ -126,7 +126,11 @@ def setup_document(
                     "token": H1_TOKEN[1],
                     "webhook_secret": "h1-sim-webhook-secret",
                 },
-                "options": {"program": PROGRAM, "web_base": "https://hackerone.com"},
+                "options": {
+                    "program": PROGRAM,
+                    "web_base": "https://hackerone.com",
+                    "retry_backoff_s": 0.05,  # HackerOne's 429 has no Retry-After: wait briefly
+                },
             },
         ],
         "rules": {"hackerone": [{"connection": "hackerone", "jira": "jira", "escalation": rule}]},
@@ -451,4 +455,70 @@ def test_each_jira_change_becomes_an_internal_comment_and_closing_resolves(stack
     ]
     # No echo: jirasync's own comments and state change do not come back to Jira.
     assert set(comments(stack, key)) == before | {"Fix deployed to staging"}
+    assert all(e["status"] in ("done", "ignored") for e in stack.events()), stack.events()
+
+
+# -- invariants ----------------------------------------------------------------------------------
+def fault(url: str, method: str, path: str, status: int, count: int) -> None:
+    answer = httpx.post(
+        f"{url}/_sim/faults",
+        json={"method": method, "path": path, "status": status, "count": count},
+    )
+    assert answer.status_code in (200, 201), answer.text
+
+
+def test_a_redelivered_webhook_is_applied_once(stack: Stack) -> None:
+    configure(stack, escalation(stack, auto=None))
+    report_id = new_report(stack, "CSRF on settings", "No token.")
+    stack.settle()
+    key = escalate(stack, report_id).issue_key
+    hacker_comment(stack, report_id, "Any news?", [])
+    stack.settle()
+    assert comments(stack, key) == ["[HackerOne] [Demo Hacker]: Any news?"]
+
+    [delivery] = httpx.get(
+        f"{stack.hackerone_url}/_sim/webhooks", params={"event": "report_comment_created"}
+    ).json()["deliveries"]
+    again = httpx.post(delivery["url"], content=delivery["body"], headers=delivery["headers"])
+    assert again.status_code in (200, 202), again.text
+    stack.settle()
+    assert comments(stack, key) == ["[HackerOne] [Demo Hacker]: Any news?"]
+
+
+def test_a_crash_before_the_reference_is_written_leaves_one_issue(stack: Stack) -> None:
+    configure(stack, escalation(stack))
+    report_id = new_report(stack, "RCE in upload", "Upload a `.phar`.", severity="critical")
+    stack.settle()
+    fault(stack.hackerone_url, "POST", "/v1/reports/{report_id}/issue_tracker_reference_id", 500, 1)
+    change_state(stack, report_id, "triaged", "Confirmed.")
+    stack.settle()
+    [key] = issues_of(stack, report_id)
+    assert report(stack, report_id)["attributes"]["issue_tracker_reference_id"] == key
+    with stack.jira("admin") as jira:
+        links = jira.get(f"/rest/api/2/issue/{key}/remotelink").json()
+    assert len(links) == 1
+    assert comments(stack, key) == []  # the triage escalated; it is not news on the issue
+    assert all(e["status"] in ("done", "ignored") for e in stack.events()), stack.events()
+    assert max(e["attempts"] for e in stack.events()) == 2  # the fault was met and retried
+
+
+def test_rate_limit_storms_still_apply_each_effect_once(stack: Stack) -> None:
+    configure(stack, escalation(stack, auto=None))
+    report_id = new_report(stack, "XXE in import", "DOCTYPE.", severity="high")
+    stack.settle()
+    key = escalate(stack, report_id).issue_key
+    stack.settle()
+    stack.reset_counts()
+    fault(stack.hackerone_url, "POST", "/v1/reports/{report_id}/activities", 429, 6)
+    fault(stack.jira_url, "POST", "/rest/api/2/issue/{issueIdOrKey}/comment", 429, 4)
+    hacker_comment(stack, report_id, "Ping", [])
+    stack.settle()
+    with stack.jira("alice") as jira:
+        assert (
+            jira.post(f"/rest/api/2/issue/{key}/comment", json={"body": "Patched"}).status_code
+            == 201
+        )
+    stack.settle(timeout=30)
+    assert comments(stack, key) == ["[HackerOne] [Demo Hacker]: Ping", "Patched"]
+    assert internal_comments(stack, report_id) == [f"[Jira {key}] [Alice Example]: Patched"]
     assert all(e["status"] in ("done", "ignored") for e in stack.events()), stack.events()

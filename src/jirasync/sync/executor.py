@@ -92,6 +92,11 @@ class Executor:
     # -- creates -------------------------------------------------------------------------------
     async def _create_issue(self, action: CreateIssue, t: Target) -> None:
         jira = t.jira
+        if t.link is not None and t.link.source == t.source:
+            # The issue and link exist; an earlier attempt died before it announced the issue.
+            self.activity.action(f"resuming the escalation to {t.link.issue_key}")
+            await self._link_back(action, t, t.link)
+            return
         state, remote_key = await self.links.intend(t.source, jira.id, action.marker)
         issue: dict[str, Any] | None = None
         if state != "new":
@@ -113,11 +118,16 @@ class Executor:
             "jira.issuetype": action.issue_type_id,
             "jira.priority": _priority_name(action.fields),
         }
+        if action.set_report_reference:
+            synced["hackerone.reference"] = ""  # to do: a retry finds it empty and writes it
         link = await self.links.create(
             t.source, jira.id, str(issue["id"]), str(issue["key"]), synced
         )
         t.link = link
-        await jira.client.put_remote_link(
+        await self._link_back(action, t, link)
+
+    async def _link_back(self, action: CreateIssue, t: Target, link: StoredLink) -> None:
+        await t.jira.client.put_remote_link(
             link.issue_key, action.remote_link_url, action.remote_link_url, action.remote_link_title
         )
         await self._announce_issue(action, t, link)

@@ -118,7 +118,23 @@ def plan_report_event(
         return Plan().note(f"no enabled escalation for program {event.program_handle}")
     if link is None or link.issue_key is None:
         return _plan_unlinked(event, escalation, ctx)
+    if link.last_synced.get("hackerone.reference") == "":
+        return _plan_resumed_escalation(event, escalation, link, ctx)
     return _plan_linked_report(event, escalation, link)
+
+
+def _plan_resumed_escalation(
+    event: ReportEvent, escalation: Escalation, link: LinkState, ctx: Context
+) -> Plan:
+    """The issue exists but the report does not know it yet (an attempt died in between):
+    finish the escalation first; the event that escalated is not news on the issue."""
+    plan = plan_escalation(event.report, escalation, ctx).note(
+        f"{link.issue_key} exists: set the report's reference to it"
+    )
+    if not _plan_unlinked(event, escalation, ctx).empty:
+        return plan
+    rest = _plan_linked_report(event, escalation, link)
+    return Plan((*plan.actions, *rest.actions), (*plan.reasons, *rest.reasons))
 
 
 def _plan_unlinked(event: ReportEvent, escalation: Escalation, ctx: Context) -> Plan:
