@@ -10,12 +10,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+import pytest
 import yaml
 
+from jirasync.connectors.jira import OAuth1RsaAuth
+from jirasync.core.errors import RemoteError
 from jirasync.crypto import SecretBox
 from jirasync.devstack import Stack
 from jirasync.sim.hackerone.default_seed import default_seed
 from jirasync.store.db import Database
+from jirasync.sync import applink
 from jirasync.sync import escalate as manual
 from jirasync.sync.runtime import SyncRuntime
 
@@ -521,4 +525,64 @@ def test_rate_limit_storms_still_apply_each_effect_once(stack: Stack) -> None:
     stack.settle(timeout=30)
     assert comments(stack, key) == ["[HackerOne] [Demo Hacker]: Ping", "Patched"]
     assert internal_comments(stack, report_id) == [f"[Jira {key}] [Alice Example]: Patched"]
+    assert all(e["status"] in ("done", "ignored") for e in stack.events()), stack.events()
+
+
+# -- application link ----------------------------------------------------------------------------
+def test_application_link_oauth_dance_then_sync_with_its_credentials(stack: Stack) -> None:
+    keys = applink.generate_key_pair()
+    registered = httpx.post(
+        f"{stack.jira_url}/_sim/jira/applinks",
+        json={
+            "consumerKey": applink.CONSUMER_KEY,
+            "name": "HackerOne",
+            "publicKey": keys.public_pem,
+        },
+    )
+    assert registered.status_code == 201, registered.text
+    link = applink.AppLink(stack.jira_url, keys.private_pem)
+
+    async def dance() -> dict[str, Any]:
+        request = await link.request_token()
+        url = link.authorize_url(request)
+        assert url.startswith(f"{stack.jira_url}/plugins/servlet/oauth/authorize?oauth_token=")
+        with pytest.raises(RemoteError, match="permission_unknown"):
+            await link.access_token(request)  # nobody approved it yet
+        approved = httpx.post(
+            f"{stack.jira_url}/_sim/jira/oauth/approve",
+            json={"token": request.token, "user": "admin"},
+        )
+        assert approved.status_code == 200, approved.text
+        return link.credentials(await link.access_token(request, approved.json()["verifier"]))
+
+    credentials = asyncio.run(dance())
+    assert credentials["consumer_key"] == "HackerOne JIRA Client"
+    # The access token signs REST calls as the approving user; a wrong key is refused.
+    signed = OAuth1RsaAuth(
+        credentials["consumer_key"],
+        credentials["private_key"],
+        credentials["access_token"],
+        credentials["token_secret"],
+    )
+    with httpx.Client(base_url=stack.jira_url, auth=signed) as jira:
+        assert jira.get("/rest/api/2/myself").json()["name"] == "admin"
+    stranger = OAuth1RsaAuth(
+        credentials["consumer_key"],
+        applink.generate_key_pair().private_pem,
+        credentials["access_token"],
+        credentials["token_secret"],
+    )
+    with httpx.Client(base_url=stack.jira_url, auth=stranger) as jira:
+        assert jira.get("/rest/api/2/myself").status_code == 401
+
+    jira_doc = {**jira_connection(stack), "credentials": credentials}
+    configure(stack, escalation(stack, auto=None), jira=jira_doc)
+    report_id = new_report(stack, "Auth bypass", "Drop the `session` cookie.")
+    stack.settle()
+    key = escalate(stack, report_id).issue_key
+    assert issue(stack, key)["fields"]["reporter"]["name"] == "admin"
+    hacker_comment(stack, report_id, "Still there?", [])
+    stack.settle()
+    assert comments(stack, key) == ["[HackerOne] [Demo Hacker]: Still there?"]
+    assert internal_comments(stack, report_id) == []  # our Jira comment did not come back
     assert all(e["status"] in ("done", "ignored") for e in stack.events()), stack.events()
