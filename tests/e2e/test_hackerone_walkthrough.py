@@ -22,6 +22,7 @@ from jirasync.store.db import Database
 from jirasync.sync import applink
 from jirasync.sync import escalate as manual
 from jirasync.sync.runtime import SyncRuntime
+from jirasync.sync.setup import SetupError
 
 PROGRAM = "acme"
 H1_TOKEN = ("jirasync-sim", "h1-sim-token-0123456789abcdef")
@@ -586,3 +587,35 @@ def test_application_link_oauth_dance_then_sync_with_its_credentials(stack: Stac
     assert comments(stack, key) == ["[HackerOne] [Demo Hacker]: Still there?"]
     assert internal_comments(stack, report_id) == []  # our Jira comment did not come back
     assert all(e["status"] in ("done", "ignored") for e in stack.events()), stack.events()
+
+
+# -- bad configuration ---------------------------------------------------------------------------
+def test_an_unmapped_required_field_is_refused_when_saved(stack: Stack) -> None:
+    seed_hackerone(stack)
+    rule = escalation(stack, fields={"description": DESCRIPTION})  # no summary
+    with pytest.raises(SetupError) as refused:
+        stack.apply(setup_document(stack, rule))
+    assert refused.value.problems == [
+        "rules.hackerone[0].escalation.fields: summary (Summary) is required by Jira but not mapped"
+    ]
+    bad_type = escalation(stack, fields={"summary": "{{title}}", "customfield_10102": "{{title}}"})
+    with pytest.raises(SetupError, match="customfield_10102 is a number field"):
+        stack.apply(setup_document(stack, bad_type))
+    typo = escalation(stack, fields={"summary": "{{titel}}"})
+    with pytest.raises(SetupError, match="unknown variable"):
+        stack.apply(setup_document(stack, typo))
+    assert "hackerone" not in stack.connections  # nothing written
+
+
+def test_a_jira_refusal_is_shown_with_jiras_message_on_the_event(stack: Stack) -> None:
+    rule = escalation(stack, severity_to_priority={"high": "Urgent"})  # no such priority
+    configure(stack, rule)
+    report_id = new_report(stack, "Session fixation", "Set the cookie.", severity="high")
+    change_state(stack, report_id, "triaged", "Confirmed.")
+    stack.settle()
+    assert issues_of(stack, report_id) == []
+    failed = [e for e in stack.events() if e["status"] == "dead"]
+    assert len(failed) == 1, stack.events()
+    assert failed[0]["attempts"] == 1  # a 400 is not retried
+    assert "jira POST /rest/api/2/issue → HTTP 400" in failed[0]["reason"]
+    assert "priority: The priority selected is invalid." in failed[0]["reason"]
