@@ -477,8 +477,13 @@ def test_a_redelivered_webhook_is_applied_once(stack: Stack) -> None:
     report_id = new_report(stack, "CSRF on settings", "No token.")
     stack.settle()
     key = escalate(stack, report_id).issue_key
+    stack.settle()
+    stack.reset_counts()
     hacker_comment(stack, report_id, "Any news?", [])
     stack.settle()
+    # One call per comment: the webhook carries everything (no report read back).
+    assert stack.requests(stack.jira_url) == {"POST /rest/api/2/issue/{issueIdOrKey}/comment": 1}
+    assert stack.requests(stack.hackerone_url) == {}
     assert comments(stack, key) == ["[HackerOne] [Demo Hacker]: Any news?"]
 
     [delivery] = httpx.get(
@@ -619,3 +624,64 @@ def test_a_jira_refusal_is_shown_with_jiras_message_on_the_event(stack: Stack) -
     assert failed[0]["attempts"] == 1  # a 400 is not retried
     assert "jira POST /rest/api/2/issue → HTTP 400" in failed[0]["reason"]
     assert "priority: The priority selected is invalid." in failed[0]["reason"]
+
+
+# -- duplicates, linking an existing issue, removing a reference ---------------------------------
+def test_a_duplicate_comments_on_the_original_issue(stack: Stack) -> None:
+    configure(stack, escalation(stack))
+    original = new_report(stack, "XSS in search", "`<svg onload>`")
+    change_state(stack, original, "triaged", "Confirmed.")
+    stack.settle()
+    [key] = issues_of(stack, original)
+    duplicate = new_report(stack, "Reflected XSS in search", "Same `<svg>`.")
+    stack.settle()
+    change_state(stack, duplicate, "duplicate", "Same as the first.", original_report_id=original)
+    stack.settle()
+    assert issues_of(stack, duplicate) == []
+    assert comments(stack, key) == [
+        f"[HackerOne] Report #{duplicate} was closed as a duplicate of this issue's report."
+        "\nSame as the first."
+    ]
+    assert "issue_tracker_reference_id" not in report(stack, duplicate)["attributes"]
+
+
+def test_link_an_existing_issue_then_remove_the_reference(stack: Stack) -> None:
+    configure(stack, escalation(stack, auto=None))
+    report_id = new_report(stack, "Weak TLS", "TLS 1.0 enabled.")
+    stack.settle()
+    with stack.jira("alice") as jira:
+        created = jira.post(
+            "/rest/api/2/issue",
+            json={
+                "fields": {
+                    "project": {"key": "OPS"},
+                    "summary": "TLS hardening",
+                    "issuetype": {"id": issue_type_id(stack, "OPS", "Task")},
+                }
+            },
+        )
+    assert created.status_code == 201, created.text
+    key = created.json()["key"]
+    h1_id = stack.connections["hackerone"]
+    linked = with_runtime(stack, lambda rt: manual.link_existing(rt, h1_id, report_id, key))
+    assert linked == key
+    assert report(stack, report_id)["attributes"]["issue_tracker_reference_id"] == key
+    with stack.jira("admin") as jira:
+        links = jira.get(f"/rest/api/2/issue/{key}/remotelink").json()
+    assert [link["object"]["url"] for link in links] == [
+        f"https://hackerone.com/reports/{report_id}"
+    ]
+    hacker_comment(stack, report_id, "Also SSLv3.", [])
+    stack.settle()
+    assert comments(stack, key) == ["[HackerOne] [Demo Hacker]: Also SSLv3."]
+
+    removed = with_runtime(stack, lambda rt: manual.unlink(rt, h1_id, report_id))
+    assert removed == key
+    assert not report(stack, report_id)["attributes"].get("issue_tracker_reference_id")
+    hacker_comment(stack, report_id, "Hello?", [])
+    stack.settle()
+    assert comments(stack, key) == ["[HackerOne] [Demo Hacker]: Also SSLv3."]  # unlinked
+    # Escalating now makes a new issue (the old one keeps its history).
+    again = escalate(stack, report_id)
+    assert again.created and again.issue_key != key
+    assert issues_of(stack, report_id) == [again.issue_key]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete
 
+from jirasync.core.errors import RemoteError
 from jirasync.core.planner import hackerone as h1_planner
 from jirasync.engine.activity import ActivityRecorder, recording
 from jirasync.store.models import CommentLink, CreateIntent, Link
@@ -98,9 +99,14 @@ async def unlink(runtime: SyncRuntime, hackerone_connection_id: int, report_id: 
     link = await runtime.links.by_source(source)
     if link is None:
         return None
-    await hackerone.client.set_issue_tracker_reference(
-        str(report_id), "", message=f"Jira issue {link.issue_key} unlinked."
-    )
+    message = f"Jira issue {link.issue_key} unlinked."
+    try:
+        await hackerone.client.set_issue_tracker_reference(str(report_id), "", message=message)
+    except RemoteError as exc:
+        if exc.transient:
+            raise
+        # HackerOne documents no way to clear a reference over the API: say so on the report.
+        await hackerone.client.add_comment(str(report_id), message, internal=True)
     await _forget(runtime, link.id, source)
     return link.issue_key
 
