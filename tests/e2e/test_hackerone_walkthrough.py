@@ -685,3 +685,20 @@ def test_link_an_existing_issue_then_remove_the_reference(stack: Stack) -> None:
     again = escalate(stack, report_id)
     assert again.created and again.issue_key != key
     assert issues_of(stack, report_id) == [again.issue_key]
+
+
+def test_an_attachment_that_failed_is_copied_on_retry_without_a_second_comment(
+    stack: Stack,
+) -> None:
+    configure(stack, escalation(stack, auto=None))
+    report_id = new_report(stack, "Path traversal", "`../../etc/passwd`")
+    stack.settle()
+    key = escalate(stack, report_id).issue_key
+    stack.settle()
+    fault(stack.jira_url, "POST", "/rest/api/2/issue/{issueIdOrKey}/attachments", 500, 1)
+    poc = upload(stack, report_id, "passwd.txt", b"root:x:0:0")
+    hacker_comment(stack, report_id, "See the file.", [poc])
+    stack.settle()
+    assert comments(stack, key) == ["[HackerOne] [Demo Hacker]: See the file."]
+    assert [a["filename"] for a in issue(stack, key)["fields"]["attachment"]] == ["passwd.txt"]
+    assert all(e["status"] in ("done", "ignored") for e in stack.events()), stack.events()
