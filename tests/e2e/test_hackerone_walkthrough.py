@@ -12,7 +12,9 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from typer.testing import CliRunner
 
+from jirasync import cli
 from jirasync.connectors.jira import OAuth1RsaAuth
 from jirasync.core.errors import RemoteError
 from jirasync.crypto import SecretBox
@@ -420,6 +422,7 @@ def test_each_jira_change_becomes_an_internal_comment_and_closing_resolves(stack
     stack.settle()
     jira_transition(stack, key, "In Progress")
     stack.settle()
+    stack.reset_counts()
     with stack.jira("alice") as jira:
         assert (
             jira.put(
@@ -427,6 +430,11 @@ def test_each_jira_change_becomes_an_internal_comment_and_closing_resolves(stack
             ).status_code
             == 204
         )
+    stack.settle()
+    # One write per change, nothing read back, and our comment's webhook changes nothing.
+    assert stack.requests(stack.hackerone_url) == {"POST /v1/reports/{report_id}/activities": 1}
+    assert writes(stack, stack.jira_url) == {"PUT /rest/api/2/issue/{issueIdOrKey}": 1}
+    with stack.jira("alice") as jira:
         assert (
             jira.post(
                 f"/rest/api/2/issue/{key}/comment", json={"body": "Fix deployed to staging"}
@@ -702,3 +710,17 @@ def test_an_attachment_that_failed_is_copied_on_retry_without_a_second_comment(
     assert comments(stack, key) == ["[HackerOne] [Demo Hacker]: See the file."]
     assert [a["filename"] for a in issue(stack, key)["fields"]["attachment"]] == ["passwd.txt"]
     assert all(e["status"] in ("done", "ignored") for e in stack.events()), stack.events()
+
+
+def test_the_escalate_command(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    configure(stack, escalation(stack, auto=None))
+    report_id = new_report(stack, "Clickjacking", "No `X-Frame-Options`.")
+    stack.settle()
+    monkeypatch.setenv("JIRASYNC_DATABASE_URL", stack.settings.database)
+    monkeypatch.setenv("JIRASYNC_DATA_DIR", str(stack.settings.data_dir))
+    result = CliRunner().invoke(cli.app, ["escalate", report_id])
+    assert result.exit_code == 0, result.output
+    [key] = issues_of(stack, report_id)
+    assert f"report {report_id} → {key}" in result.output
+    again = CliRunner().invoke(cli.app, ["escalate", report_id, "--connection", "hackerone"])
+    assert f"report {report_id} → {key} (already)" in again.output
