@@ -520,6 +520,25 @@ def test_a_crash_before_the_reference_is_written_leaves_one_issue(stack: Stack) 
     assert max(e["attempts"] for e in stack.events()) == 2  # the fault was met and retried
 
 
+def test_a_manual_escalation_that_died_before_the_reference_is_finished_by_the_next(
+    stack: Stack,
+) -> None:
+    configure(stack, escalation(stack, auto=None))
+    report_id = new_report(stack, "SSRF in webhooks", "Point it at `169.254.169.254`.")
+    stack.settle()
+    fault(stack.hackerone_url, "POST", "/v1/reports/{report_id}/issue_tracker_reference_id", 500, 1)
+    with pytest.raises(RemoteError, match="HTTP 500"):
+        escalate(stack, report_id)
+    [key] = issues_of(stack, report_id)
+    assert "issue_tracker_reference_id" not in report(stack, report_id)["attributes"]
+    again = escalate(stack, report_id)
+    assert (again.issue_key, again.created) == (key, False)
+    assert report(stack, report_id)["attributes"]["issue_tracker_reference_id"] == key
+    assert issues_of(stack, report_id) == [key]
+    with stack.jira("admin") as jira:
+        assert len(jira.get(f"/rest/api/2/issue/{key}/remotelink").json()) == 1
+
+
 def test_rate_limit_storms_still_apply_each_effect_once(stack: Stack) -> None:
     configure(stack, escalation(stack, auto=None))
     report_id = new_report(stack, "XXE in import", "DOCTYPE.", severity="high")

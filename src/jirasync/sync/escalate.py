@@ -41,7 +41,9 @@ async def escalate(
     source = SourceRef(hackerone.id, "report", str(report_id))
     activity = ActivityRecorder()
     link = await runtime.links.by_source(source)
-    if link is not None:
+    # An empty reference: an earlier escalation made the issue but died before telling HackerOne.
+    resuming = link is not None and link.last_synced.get("hackerone.reference") == ""
+    if link is not None and not resuming:
         activity.action(f"report {report_id} is already linked to {link.issue_key}")
         return Escalated(str(report_id), link.issue_key, False, activity)
     chosen = await _escalation(runtime, hackerone, escalation_name)
@@ -50,11 +52,11 @@ async def escalate(
         report = await hackerone.client.report(str(report_id))
         ctx = h1_planner.Context(web_base=hackerone.web_base)
         plan = h1_planner.plan_escalation(report, chosen.escalation, ctx)
-        target = Target(jira, source, None, hackerone=hackerone)
+        target = Target(jira, source, link, hackerone=hackerone)
         await Executor(runtime.links, activity).run(plan, target)
     if target.link is None:
         raise Impossible(f"escalating report {report_id} made no link")
-    return Escalated(str(report_id), target.link.issue_key, True, activity)
+    return Escalated(str(report_id), target.link.issue_key, not resuming, activity)
 
 
 async def link_existing(
