@@ -743,3 +743,40 @@ def test_the_escalate_command(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> 
     assert f"report {report_id} → {key}" in result.output
     again = CliRunner().invoke(cli.app, ["escalate", report_id, "--connection", "hackerone"])
     assert f"report {report_id} → {key} (already)" in again.output
+
+
+def test_switched_off_events_are_not_posted_either_way(stack: Stack) -> None:
+    rule = escalation(
+        stack,
+        auto=None,
+        hackerone_to_jira={"comments": False, "attachments": False},
+        jira_to_hackerone={"comments": False, "priority": False},
+        closed={"status_category": "done", "message": "Done in {{issue_key}}."},
+    )
+    configure(stack, rule)
+    report_id = new_report(stack, "Info leak", "Stack traces.")
+    stack.settle()
+    key = escalate(stack, report_id).issue_key
+    poc = upload(stack, report_id, "trace.txt", b"Traceback")
+    hacker_comment(stack, report_id, "Any update?", [poc])
+    change_state(stack, report_id, "triaged", "Yes.")  # state changes stay on
+    stack.settle()
+    assert comments(stack, key) == [
+        "[HackerOne] Alice Security changed the report state to triaged.\nYes."
+    ]
+    assert issue(stack, key)["fields"]["attachment"] == []
+    with stack.jira("alice") as jira:
+        jira.post(f"/rest/api/2/issue/{key}/comment", json={"body": "internal note"})
+        jira.put(f"/rest/api/2/issue/{key}", json={"fields": {"priority": {"name": "Low"}}})
+    stack.settle()
+    assert internal_comments(stack, report_id) == []
+    with stack.jira("alice") as jira:
+        jira.put(f"/rest/api/2/issue/{key}/assignee", json={"name": "alice"})
+    stack.settle()
+    jira_transition(stack, key, "In Progress")
+    jira_transition(stack, key, "Resolved")  # Resolved is in the done category
+    stack.settle()
+    assert report(stack, report_id)["attributes"]["state"] == "resolved"
+    assert internal_comments(stack, report_id)[-1].endswith(
+        "status changed from In Progress to Resolved; resolution changed from none to Fixed."
+    )
