@@ -307,8 +307,18 @@ def test_triage_escalates_automatically(stack: Stack) -> None:
     report_id = new_report(stack, "SQLi in search", "The `q` parameter.", severity="medium")
     stack.settle()
     assert issues_of(stack, report_id) == []  # new reports are not escalated
+    stack.reset_counts()
     change_state(stack, report_id, "triaged", "Confirmed.")
     stack.settle()
+    # The webhook carries the report: no read; create, remote link, reference.
+    assert stack.requests(stack.hackerone_url) == {
+        "POST /v1/reports/{report_id}/state_changes": 1,  # the triager's
+        "POST /v1/reports/{report_id}/issue_tracker_reference_id": 1,
+    }
+    assert writes(stack, stack.jira_url) == {
+        "POST /rest/api/2/issue": 1,
+        "POST /rest/api/2/issue/{issueIdOrKey}/remotelink": 1,
+    }
     [key] = issues_of(stack, report_id)
     fields = issue(stack, key)["fields"]
     assert fields["priority"]["name"] == "Medium"
