@@ -18,7 +18,7 @@ from jirasync import cli
 from jirasync.connectors.jira import OAuth1RsaAuth
 from jirasync.core.errors import RemoteError
 from jirasync.crypto import SecretBox
-from jirasync.devstack import Stack
+from jirasync.devstack import Stack, wait_for
 from jirasync.sim.hackerone.default_seed import default_seed
 from jirasync.store.db import Database
 from jirasync.sync import applink
@@ -547,6 +547,24 @@ def test_a_manual_escalation_that_died_before_the_reference_is_finished_by_the_n
     assert issues_of(stack, report_id) == [key]
     with stack.jira("admin") as jira:
         assert len(jira.get(f"/rest/api/2/issue/{key}/remotelink").json()) == 1
+
+
+def test_escalating_by_hand_while_a_triage_escalates_makes_one_issue(stack: Stack) -> None:
+    configure(stack, escalation(stack))
+    report_id = new_report(stack, "Cache poisoning", "`X-Forwarded-Host`.")
+    stack.settle()
+    slow = {"kind": "latency", "method": "POST", "path": "/rest/api/2/issue", "count": 1}
+    answer = httpx.post(f"{stack.jira_url}/_sim/faults", json={**slow, "latency_ms": 800})
+    assert answer.status_code in (200, 201), answer.text
+    change_state(stack, report_id, "triaged", "Confirmed.")
+    wait_for(
+        lambda: any(e["status"] == "running" for e in stack.events()),
+        what="the triage being escalated",
+    )
+    by_hand = escalate(stack, report_id)  # meanwhile, a person escalates it too
+    stack.settle()
+    assert issues_of(stack, report_id) == [by_hand.issue_key]
+    assert not by_hand.created
 
 
 def test_rate_limit_storms_still_apply_each_effect_once(stack: Stack) -> None:

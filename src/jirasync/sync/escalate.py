@@ -7,19 +7,27 @@ label still make an escalation that races an automatic one (or is retried) creat
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 
 from jirasync.core.errors import RemoteError
 from jirasync.core.planner import hackerone as h1_planner
 from jirasync.engine.activity import ActivityRecorder, recording
-from jirasync.store.models import CommentLink, CreateIntent, Link
+from jirasync.store.models import (
+    ACTIVE_STATUSES,
+    CommentLink,
+    CreateIntent,
+    InboxEvent,
+    Link,
+)
 from jirasync.sync.connections import HackerOneConnection
 from jirasync.sync.executor import Executor, Impossible, Target
 from jirasync.sync.links import SourceRef
 from jirasync.sync.rulebook import HackerOneEscalation
-from jirasync.sync.runtime import SyncRuntime
+from jirasync.sync.runtime import SyncRuntime, source_key
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,7 @@ async def escalate(
     hackerone = await runtime.pool.hackerone(hackerone_connection_id)
     source = SourceRef(hackerone.id, "report", str(report_id))
     activity = ActivityRecorder()
+    await _queue_quiet(runtime, source)
     link = await runtime.links.by_source(source)
     # An empty reference: an earlier escalation made the issue but died before telling HackerOne.
     resuming = link is not None and link.last_synced.get("hackerone.reference") == ""
@@ -125,6 +134,21 @@ async def _forget(runtime: SyncRuntime, link_id: int, source: SourceRef) -> None
                 CreateIntent.source_id == source.id,
             )
         )
+
+
+async def _queue_quiet(runtime: SyncRuntime, source: SourceRef, timeout_s: float = 10.0) -> None:
+    """Wait while the queue holds events of this report (a triage may be escalating it now),
+    so a person's escalation finds that issue instead of racing it to a second one."""
+    key = source_key(source)
+    query = select(func.count()).where(
+        InboxEvent.ordering_key == key, InboxEvent.status.in_(ACTIVE_STATUSES)
+    )
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        async with runtime.db.read() as conn:
+            if not await conn.scalar(query):
+                return
+        await asyncio.sleep(0.1)
 
 
 async def _escalation(
