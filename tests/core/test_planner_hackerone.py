@@ -107,8 +107,22 @@ def test_comment_with_attachment_goes_to_jira_once() -> None:
             "h1-attachment-1337",
         ),
     )
-    done = LinkState("322474", "10100", "SEC-7", mirrored=frozenset({"h1-activity-1337"}))
+    # A retry after the comment went but the attachment failed: only the attachment is left.
+    half = LinkState("322474", "10100", "SEC-7", mirrored=frozenset({"h1-activity-1337"}))
+    retry = plan_report_event(event("activity-comment.json"), ESCALATION, half, CTX)
+    assert retry.actions == plan.actions[1:]
+    done = LinkState(
+        "322474", "10100", "SEC-7", mirrored=frozenset({"h1-activity-1337", "h1-attachment-1337"})
+    )
     assert plan_report_event(event("activity-comment.json"), ESCALATION, done, CTX).empty
+
+
+def test_a_link_whose_reference_was_never_written_resumes_the_escalation() -> None:
+    pending = LinkState("322474", "10100", "SEC-7", last_synced={"hackerone.reference": ""})
+    plan = plan_report_event(event("activity-comment.json"), ESCALATION, pending, CTX)
+    [create, *rest] = plan.actions
+    assert isinstance(create, CreateIssue) and create.set_report_reference
+    assert [type(a) for a in rest] == [AddComment, CopyAttachment]
 
 
 def test_internal_comment_is_marked_and_has_its_own_toggle() -> None:

@@ -62,10 +62,10 @@ def report_variables(
         "details": details,
         "details_truncated": details[:TRUNCATE_AT],
         "details_markdown": details,
-        "details_jira": markdown_to_jira(details),
-        "details_custom_jira": markdown_to_jira(details),
+        "details_jira": _jira_markup(details),
+        "details_custom_jira": _jira_markup(details),
         "triage_summary": _triage_summary(relationships),
-        "triage_summary_jira": markdown_to_jira(_triage_summary(relationships)),
+        "triage_summary_jira": _jira_markup(_triage_summary(relationships)),
         "remediation_advice": str(attributes.get("remediation_advice") or ""),
         "submission_date": submitted.strftime("%d/%m/%Y") if submitted else "",
         "submission_date_y_m_d": submitted.isoformat() if submitted else "",
@@ -94,6 +94,11 @@ def unknown_variables(template: str, known: Mapping[str, Any]) -> list[str]:
     except TemplateSyntaxError as exc:
         raise TemplateError(f"line {exc.lineno}: {exc.message}") from exc
     return sorted(n for n in names if n not in known)
+
+
+def _jira_markup(markdown: str) -> str:
+    # Without the converter's final newline, so "{{details_jira}}\n\nmore" has one blank line.
+    return markdown_to_jira(markdown).rstrip("\n")
 
 
 def _days_from(start: date) -> Callable[[int], str]:

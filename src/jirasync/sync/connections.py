@@ -7,13 +7,15 @@ Credentials are decrypted here and nowhere else, and only into the auth objects 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 from sqlalchemy import select
 
 from jirasync.connectors.hackerone import ApiTokenAuth, HackerOneClient
+from jirasync.connectors.hackerone.client import DEFAULT_RETRY as HACKERONE_RETRY
+from jirasync.connectors.http import RetryOptions
 from jirasync.connectors.jira import BearerAuth, JiraClient, OAuth1RsaAuth, basic_auth
 from jirasync.connectors.jira.metadata import MetadataCache
 from jirasync.connectors.pagerduty import ApiKeyAuth, PagerDutyClient
@@ -242,12 +244,20 @@ def _hackerone(
         id=row.id,
         name=row.name,
         base_url=row.base_url,
-        client=HackerOneClient(row.base_url, auth=auth),
+        client=HackerOneClient(row.base_url, auth=auth, retry=_hackerone_retry(options)),
         credentials=credentials,
         program=program,
         web_base=str(options.get("web_base") or "https://hackerone.com"),
         own_users=frozenset({credentials.identifier, *map(str, options.get("own_users", []))}),
     )
+
+
+def _hackerone_retry(options: dict[str, Any]) -> RetryOptions:
+    """HackerOne's 429 carries no Retry-After: `retry_backoff_s` sets the first wait."""
+    backoff = options.get("retry_backoff_s")
+    if backoff is None:
+        return HACKERONE_RETRY
+    return replace(HACKERONE_RETRY, base_backoff_s=float(backoff))
 
 
 async def _close(connection: AnyConnection) -> None:

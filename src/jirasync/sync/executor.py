@@ -92,6 +92,11 @@ class Executor:
     # -- creates -------------------------------------------------------------------------------
     async def _create_issue(self, action: CreateIssue, t: Target) -> None:
         jira = t.jira
+        if t.link is not None and t.link.source == t.source:
+            # The issue and link exist; an earlier attempt died before it announced the issue.
+            self.activity.action(f"resuming the escalation to {t.link.issue_key}")
+            await self._link_back(action, t, t.link)
+            return
         state, remote_key = await self.links.intend(t.source, jira.id, action.marker)
         issue: dict[str, Any] | None = None
         if state != "new":
@@ -113,11 +118,16 @@ class Executor:
             "jira.issuetype": action.issue_type_id,
             "jira.priority": _priority_name(action.fields),
         }
+        if action.set_report_reference:
+            synced["hackerone.reference"] = ""  # to do: a retry finds it empty and writes it
         link = await self.links.create(
             t.source, jira.id, str(issue["id"]), str(issue["key"]), synced
         )
         t.link = link
-        await jira.client.put_remote_link(
+        await self._link_back(action, t, link)
+
+    async def _link_back(self, action: CreateIssue, t: Target, link: StoredLink) -> None:
+        await t.jira.client.put_remote_link(
             link.issue_key, action.remote_link_url, action.remote_link_url, action.remote_link_title
         )
         await self._announce_issue(action, t, link)
@@ -328,17 +338,21 @@ class Executor:
         activity = await hackerone.client.add_comment(
             action.report_id, action.message, internal=action.internal
         )
-        if action.source_comment_id:
-            await self.links.mirror(
-                link.id, f"h1-activity-{activity['id']}", action.source_comment_id, "jira"
-            )
+        # Remembered either way: the webhook of our own comment is then recognised as echo.
+        twin = action.source_comment_id or f"jirasync-activity-{activity['id']}"
+        await self.links.mirror(link.id, f"h1-activity-{activity['id']}", twin, "jira")
         self.activity.action(f"report {action.report_id}: internal comment added")
 
     async def _report_state(self, action: ChangeReportState, t: Target) -> None:
         hackerone = _need(t.hackerone, "a HackerOne connection")
         link = _need(t.link, "a link")
-        await hackerone.client.change_state(action.report_id, action.state, action.message)
+        report = await hackerone.client.change_state(action.report_id, action.state, action.message)
         await self.links.synced(link.id, {"hackerone.state": action.state})
+        made = _newest_activity(report, f"activity-bug-{action.state}")
+        if made is not None:  # its webhook comes back: not news for the issue
+            await self.links.mirror(
+                link.id, f"h1-activity-{made}", f"jirasync-activity-{made}", "jira"
+            )
         self.activity.action(f"report {action.report_id} closed as {action.state}")
 
 
@@ -369,6 +383,15 @@ async def _requester(pagerduty: PagerDutyConnection) -> str:
         if user is not None:
             return str(user["id"])
     raise Impossible("requesting responders needs the PagerDuty user of the From email")
+
+
+def _newest_activity(report: Mapping[str, Any], kind: str) -> str | None:
+    """The id of the newest activity of this type in a report document (newest first)."""
+    activities = ((report.get("relationships") or {}).get("activities") or {}).get("data")
+    for activity in activities if isinstance(activities, list) else []:
+        if isinstance(activity, Mapping) and activity.get("type") == kind:
+            return str(activity.get("id"))
+    return None
 
 
 def _need(value: Any, what: str) -> Any:

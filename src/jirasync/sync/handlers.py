@@ -265,7 +265,7 @@ class Handlers:
             original = await self._original_link(hackerone.id, event)
             planner_ctx = h1_planner.Context(
                 web_base=hackerone.web_base,
-                own_hackerone_users=hackerone.own_users,
+                own_hackerone_users=hackerone.own_users | hackerone.client.acting_users,
                 own_jira_users=jira.own_users,
                 original_link=original.state() if original else None,
             )

@@ -88,8 +88,17 @@ class Applied:
     user_mappings: int = 0
 
 
-async def apply(db: Database, secrets: SecretBox, document: Mapping[str, Any]) -> Applied:
+async def apply(
+    db: Database, secrets: SecretBox, document: Mapping[str, Any], check_jira: bool = True
+) -> Applied:
+    """Write the document; with `check_jira`, HackerOne escalations are first checked
+    against Jira's create screen (createmeta) and refused with what is wrong."""
     doc = _validate(document)
+    if check_jira and doc.rules.hackerone:
+        from jirasync.sync.escalation_check import createmeta_problems
+
+        if problems := await createmeta_problems(doc):
+            raise SetupError(problems)
     applied = Applied()
     async with db.sessions() as session, session.begin():
         by_name = {c.name: c for c in (await session.scalars(select(Connection))).all()}

@@ -83,6 +83,9 @@ class HackerOneClient(ApiClient):
             retry=retry or DEFAULT_RETRY,
             transport=transport,
         )
+        # User names HackerOne shows as the actor of what this token writes (learned from the
+        # answers): the token's own activities coming back by webhook are recognised as echo.
+        self.acting_users: set[str] = set()
 
     def error_from(self, method: str, path: str, response: httpx.Response) -> RemoteError:
         error = super().error_from(method, path, response)
@@ -162,7 +165,11 @@ class HackerOneClient(ApiClient):
             attrs["attachment_ids"] = list(attachment_ids)
         body = {"data": {"type": "activity-comment", "attributes": attrs}}
         route = f"{API}/reports/{{id}}/activities"
-        return await self._data("POST", route, {"id": report_id}, body)
+        activity = await self._data("POST", route, {"id": report_id}, body)
+        actor = _dig(activity, "relationships", "actor", "data", "attributes", "username")
+        if isinstance(actor, str) and actor:
+            self.acting_users.add(actor)
+        return activity
 
     async def change_state(
         self,

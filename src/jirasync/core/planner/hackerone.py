@@ -118,7 +118,24 @@ def plan_report_event(
         return Plan().note(f"no enabled escalation for program {event.program_handle}")
     if link is None or link.issue_key is None:
         return _plan_unlinked(event, escalation, ctx)
+    if link.last_synced.get("hackerone.reference") == "":
+        return _plan_resumed_escalation(event, escalation, link, ctx)
     return _plan_linked_report(event, escalation, link)
+
+
+def _plan_resumed_escalation(
+    event: ReportEvent, escalation: Escalation, link: LinkState, ctx: Context
+) -> Plan:
+    """The issue exists but the report does not know it yet (an attempt died in between):
+    finish the escalation first; the event that escalated is not news on the issue."""
+    plan = plan_escalation(event.report, escalation, ctx).note(
+        f"{link.issue_key} exists: set the report's reference to it"
+    )
+    escalating = event.activity_type in STATE_ACTIVITIES
+    if escalating and not _plan_unlinked(event, escalation, ctx).empty:
+        return plan  # the state change that escalated the report
+    rest = _plan_linked_report(event, escalation, link)
+    return Plan((*plan.actions, *rest.actions), (*plan.reasons, *rest.reasons))
 
 
 def _plan_unlinked(event: ReportEvent, escalation: Escalation, ctx: Context) -> Plan:
@@ -156,12 +173,13 @@ def _plan_duplicate(event: ReportEvent, escalation: Escalation, ctx: Context) ->
 def _plan_linked_report(event: ReportEvent, escalation: Escalation, link: LinkState) -> Plan:
     assert link.issue_key is not None
     activity_id = _activity_id(event)
-    if activity_id is not None and activity_id in link.mirrored:
-        return Plan().note(f"activity {activity_id} is already on the issue")
     toggles = escalation.hackerone_to_jira
     body, enabled = _comment_for(event, toggles)
     plan = Plan()
-    if body is None:
+    if activity_id is not None and activity_id in link.mirrored:
+        # Already posted (a retry after a later step failed): only its attachments may be left.
+        plan = plan.note(f"activity {activity_id} is already on the issue")
+    elif body is None:
         plan = plan.note(f"{event.activity_type} is not posted to Jira")
     elif not enabled:
         plan = plan.note(f"{event.activity_type}: that kind of event is switched off")
