@@ -1,0 +1,402 @@
+"""The reconciler: finds changes whose webhook never arrived and feeds them to the inbox.
+
+Jira Server never retries a webhook and PagerDuty gives up after a few attempts, so every
+`interval` each connection that a rule uses is polled for what changed since its cursor (minus
+an overlap, because clocks and `updated` stamps are coarse). Each change becomes the webhook
+body its handler already understands, stored under the delivery id the webhook route gives the
+same change, so what did arrive is a counted duplicate and what did not is processed once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from jirasync.config import ReconcilerSettings
+from jirasync.connectors.jira.delivery import (
+    changelog_delivery,
+    comment_delivery,
+    comment_edit_delivery,
+    issue_created_delivery,
+)
+from jirasync.engine.inbox import Inbox
+from jirasync.jql.dates import parse_issue_datetime
+from jirasync.log import get_logger
+from jirasync.store.db import Database
+from jirasync.store.models import Connection, ReconcilerCursor
+from jirasync.sync.connections import (
+    HackerOneConnection,
+    JiraConnection,
+    PagerDutyConnection,
+    UnusableConnection,
+)
+from jirasync.sync.links import SourceRef
+from jirasync.sync.runtime import SyncRuntime, source_key
+
+log = get_logger(__name__)
+JSON = dict[str, Any]
+# Marks stored bodies that jirasync made up, so the queue view can tell them from webhooks.
+RECONCILED = {"x-jirasync-reconciled": "true"}
+# A PostgreSQL advisory lock key ("jsrc"): one reconciler among many processes.
+ADVISORY_LOCK = 0x6A737263
+
+# PagerDuty log entry types → the v3 webhook event of the same change.
+LOG_ENTRY_EVENTS = {
+    "trigger_log_entry": "incident.triggered",
+    "acknowledge_log_entry": "incident.acknowledged",
+    "unacknowledge_log_entry": "incident.unacknowledged",
+    "resolve_log_entry": "incident.resolved",
+    "reopen_log_entry": "incident.reopened",
+    "assign_log_entry": "incident.reassigned",
+    "escalate_log_entry": "incident.escalated",
+    "annotate_log_entry": "incident.annotated",
+    "priority_change_log_entry": "incident.priority_updated",
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change found by polling: the webhook body it would have been, and its names."""
+
+    delivery_id: str
+    body: JSON
+    ordering_key: str
+    headers: Mapping[str, str] = field(default_factory=lambda: RECONCILED)
+
+
+@dataclass
+class Summary:
+    """What one pass found per connection: changes stored, and those already in the inbox."""
+
+    stored: dict[str, int] = field(default_factory=dict)
+    duplicates: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def total_stored(self) -> int:
+        return sum(self.stored.values())
+
+
+class Cursors:
+    """The reconciler's read position per connection (one row each)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, connection_id: int) -> str | None:
+        async with self._db.read() as conn:
+            found = await conn.scalar(
+                select(ReconcilerCursor.cursor).where(
+                    ReconcilerCursor.connection_id == connection_id
+                )
+            )
+        return str(found) if found is not None else None
+
+    async def set(self, connection_id: int, cursor: str) -> None:
+        insert = sqlite.insert if self._db.is_sqlite else postgresql.insert
+        now = datetime.now(UTC)
+        statement = (
+            insert(ReconcilerCursor)
+            .values(connection_id=connection_id, cursor=cursor, updated_at=now)
+            .on_conflict_do_update(
+                index_elements=["connection_id"], set_={"cursor": cursor, "updated_at": now}
+            )
+        )
+        async with self._db.write() as conn:
+            await conn.execute(statement)
+
+
+class Reconciler:
+    def __init__(self, runtime: SyncRuntime, inbox: Inbox, settings: ReconcilerSettings) -> None:
+        self.runtime = runtime
+        self.inbox = inbox
+        self.settings = settings
+        self.cursors = Cursors(runtime.db)
+
+    # -- the loop inside serve / worker --------------------------------------------------------
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                await self.reconcile_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("reconciler.pass_failed")
+            await asyncio.sleep(self.settings.interval_seconds)
+
+    async def reconcile_once(self) -> Summary:
+        """One pass over every connection a rule uses; skipped if another process holds it."""
+        summary = Summary()
+        async with self._exclusive() as mine:
+            if not mine:
+                return summary
+            for connection_id, kind in await self._connections():
+                await self._reconcile(connection_id, kind, summary)
+        return summary
+
+    async def _reconcile(self, connection_id: int, kind: str, summary: Summary) -> None:
+        name = f"{kind}:{connection_id}"
+        try:
+            if kind == "jira":
+                changes, cursor = await self._jira(await self.runtime.pool.jira(connection_id))
+            elif kind == "pagerduty":
+                pagerduty = await self.runtime.pool.pagerduty(connection_id)
+                changes, cursor = await self._pagerduty(pagerduty)
+            else:
+                hackerone = await self.runtime.pool.hackerone(connection_id)
+                changes, cursor = await self._hackerone(hackerone)
+            await self._store(kind, connection_id, changes, name, summary)
+            if cursor is not None:
+                await self.cursors.set(connection_id, cursor)
+        except (UnusableConnection, OSError, ValueError) as exc:
+            summary.errors[name] = str(exc)
+            log.warning("reconciler.connection_failed", connection=name, error=str(exc))
+        except Exception as exc:  # a remote error must not stop the other connections
+            summary.errors[name] = str(exc)
+            log.warning("reconciler.connection_failed", connection=name, exc_info=True)
+
+    async def _store(
+        self, kind: str, connection_id: int, changes: Iterable[Change], name: str, summary: Summary
+    ) -> None:
+        for change in changes:
+            received = await self.inbox.receive(
+                source=kind,
+                connection_id=connection_id,
+                delivery_id=change.delivery_id,
+                headers=change.headers,
+                body=json.dumps(change.body).encode(),
+                ordering_key=change.ordering_key,
+            )
+            bucket = summary.duplicates if received.duplicate else summary.stored
+            bucket[name] = bucket.get(name, 0) + 1
+
+    async def _connections(self) -> list[tuple[int, str]]:
+        """Jira instances and sources that some rule connects, in a stable order."""
+        found: set[tuple[int, str]] = set()
+        for rule in await self.runtime.rules.pagerduty():
+            found |= {
+                (rule.jira_connection_id, "jira"),
+                (rule.pagerduty_connection_id, "pagerduty"),
+            }
+        for escalation in await self.runtime.rules.hackerone():
+            found |= {
+                (escalation.jira_connection_id, "jira"),
+                (escalation.hackerone_connection_id, "hackerone"),
+            }
+        return sorted(found)
+
+    async def _since(self, connection_id: int) -> datetime:
+        """From the cursor minus the overlap; a connection never polled starts at its creation,
+        since any webhook after that may have been lost."""
+        cursor = await self.cursors.get(connection_id)
+        if cursor is not None:
+            start = datetime.fromtimestamp(int(cursor) / 1000, UTC)
+        else:
+            async with self.runtime.db.read() as conn:
+                created = await conn.scalar(
+                    select(Connection.created_at).where(Connection.id == connection_id)
+                )
+            start = created or datetime.now(UTC)
+        return start - timedelta(seconds=self.settings.overlap_seconds)
+
+    @asynccontextmanager
+    async def _exclusive(self) -> AsyncIterator[bool]:
+        """On PostgreSQL a session advisory lock: the pass runs in one process at a time.
+        SQLite is one process by design, so there is nothing to share."""
+        if self.runtime.db.is_sqlite:
+            yield True
+            return
+        async with self.runtime.db.read() as conn:
+            got = await conn.scalar(select(func.pg_try_advisory_lock(ADVISORY_LOCK)))
+            try:
+                yield bool(got)
+            finally:
+                if got:
+                    await conn.scalar(select(func.pg_advisory_unlock(ADVISORY_LOCK)))
+
+    # -- Jira ----------------------------------------------------------------------------------
+    async def _jira(self, jira: JiraConnection) -> tuple[list[Change], str | None]:
+        since = await self._since(jira.id)
+        since_ms = _ms(since)
+        projects = await self._jira_projects(jira.id)
+        scope = f"project in ({', '.join(_quoted(p) for p in projects)}) AND " if projects else ""
+        jql = f"{scope}updated >= {since_ms} ORDER BY updated ASC"
+        changes: list[Change] = []
+        newest = since_ms
+        async for issue in jira.client.search(
+            jql, fields=["*navigable", "comment", "created", "updated"], expand=["changelog"]
+        ):
+            key = await self.runtime.jira_key(jira.id, str(issue["id"]))
+            changes += [
+                Change(delivery, body, key) for delivery, body in jira_changes(issue, since_ms)
+            ]
+            newest = max(newest, _jira_ms((issue.get("fields") or {}).get("updated")) or 0)
+        return changes, str(newest)
+
+    async def _jira_projects(self, jira_id: int) -> list[str]:
+        projects = {
+            project.key
+            for rule in await self.runtime.rules.pagerduty(jira_connection_id=jira_id)
+            for project in rule.rule.config.projects
+        }
+        for escalation in await self.runtime.rules.hackerone(jira_connection_id=jira_id):
+            projects.add(escalation.escalation.project_key)
+        return sorted(projects)
+
+    # -- PagerDuty -----------------------------------------------------------------------------
+    async def _pagerduty(self, pagerduty: PagerDutyConnection) -> tuple[list[Change], str | None]:
+        since = await self._since(pagerduty.id)
+        services = {
+            ref.id
+            for rule in await self.runtime.rules.pagerduty(pagerduty_connection_id=pagerduty.id)
+            for ref in rule.rule.config.services
+        }
+        entries = [
+            entry
+            async for entry in pagerduty.client.log_entries(since=since, include=["incidents"])
+            if entry.get("type") in LOG_ENTRY_EVENTS
+            and ((entry.get("service") or {}).get("id") in services)
+        ]
+        # PagerDuty lists newest first; the handler must see them in the order they happened.
+        entries.sort(key=lambda e: (str(e.get("created_at")), str(e.get("id"))))
+        changes = [await self._incident_change(pagerduty, entry) for entry in entries]
+        newest = max([_ms(since), *(_pd_ms(e.get("created_at")) for e in entries)])
+        return changes, str(newest)
+
+    async def _incident_change(self, pagerduty: PagerDutyConnection, entry: JSON) -> Change:
+        incident = entry.get("incident") or {}
+        event_type = LOG_ENTRY_EVENTS[str(entry["type"])]
+        data: JSON = dict(incident)
+        if event_type == "incident.annotated":
+            data = await _note_data(pagerduty, incident, entry)
+        body = {
+            "event": {
+                "id": str(entry["id"]),
+                "event_type": event_type,
+                "resource_type": "incident",
+                "occurred_at": entry.get("created_at"),
+                "agent": entry.get("agent"),
+                "client": None,
+                "data": data,
+            }
+        }
+        key = source_key(SourceRef(pagerduty.id, "incident", str(incident.get("id"))))
+        return Change(f"log-entry-{entry['id']}", body, key)
+
+    # -- HackerOne -----------------------------------------------------------------------------
+    async def _hackerone(self, hackerone: HackerOneConnection) -> tuple[list[Change], str | None]:
+        cursor = await self.cursors.get(hackerone.id)
+        if cursor is None:
+            cursor = (await self._since(hackerone.id)).isoformat().replace("+00:00", "Z")
+        page = await hackerone.client.activities_since(hackerone.program, cursor)
+        changes = [c for a in page.activities if (c := hackerone_change(hackerone.id, a))]
+        return changes, page.max_updated_at or cursor
+
+
+# -- Jira bodies -------------------------------------------------------------------------------
+def jira_changes(issue: JSON, since_ms: int) -> list[tuple[str, JSON]]:
+    """The webhook bodies for an issue's changes at or after `since_ms`, oldest first: its
+    creation, each changelog history, each new or edited comment."""
+    bare = {k: v for k, v in issue.items() if k != "changelog"}
+    fields = issue.get("fields") or {}
+    found: list[tuple[int, str, JSON]] = []
+    created = _jira_ms(fields.get("created"))
+    if created is not None and created >= since_ms:
+        user = fields.get("creator") or fields.get("reporter")
+        body = _issue_body("jira:issue_created", "issue_created", created, user, bare)
+        found.append((created, issue_created_delivery(issue["id"]), body))
+    for history in (issue.get("changelog") or {}).get("histories") or []:
+        at = _jira_ms(history.get("created"))
+        if at is None or at < since_ms:
+            continue
+        body = _issue_body("jira:issue_updated", "issue_generic", at, history.get("author"), bare)
+        body["changelog"] = {"id": str(history["id"]), "items": history.get("items") or []}
+        found.append((at, changelog_delivery(history["id"]), body))
+    for comment in (fields.get("comment") or {}).get("comments") or []:
+        found += _comment_changes(comment, bare, since_ms)
+    found.sort(key=lambda item: item[0])
+    return [(delivery, body) for _, delivery, body in found]
+
+
+def _comment_changes(comment: JSON, issue: JSON, since_ms: int) -> list[tuple[int, str, JSON]]:
+    created = _jira_ms(comment.get("created"))
+    updated = _jira_ms(comment.get("updated"))
+    found: list[tuple[int, str, JSON]] = []
+    if created is not None and created >= since_ms:
+        body = _issue_body("jira:issue_updated", "issue_commented", created, None, issue)
+        body |= {"comment": comment, "user": comment.get("author")}
+        found.append((created, comment_delivery(comment["id"]), body))
+    if updated is not None and updated != created and updated >= since_ms:
+        body = _issue_body("jira:issue_updated", "issue_comment_edited", updated, None, issue)
+        body |= {"comment": comment, "user": comment.get("updateAuthor") or comment.get("author")}
+        delivery = comment_edit_delivery(comment["id"], comment.get("updated"))
+        found.append((updated, delivery, body))
+    return found
+
+
+def _issue_body(name: str, type_name: str, at: int, user: object, issue: JSON) -> JSON:
+    return {
+        "timestamp": at,
+        "webhookEvent": name,
+        "issue_event_type_name": type_name,
+        "user": user,
+        "issue": issue,
+    }
+
+
+# -- PagerDuty bodies --------------------------------------------------------------------------
+async def _note_data(pagerduty: PagerDutyConnection, incident: JSON, entry: JSON) -> JSON:
+    """The v3 note payload; the log entry has the content but not the note id, which the
+    handler keys mirrored notes by, so the note is looked up among the incident's notes."""
+    content = str((entry.get("channel") or {}).get("content") or "")
+    note_id = None
+    for note in await pagerduty.client.notes(str(incident.get("id"))):
+        if note.get("content") == content:
+            note_id = note.get("id")
+            if note.get("created_at") == entry.get("created_at"):
+                break
+    reference = {k: incident.get(k) for k in ("id", "type", "summary", "self", "html_url")}
+    reference["type"] = "incident_reference"
+    return {
+        "incident": reference,
+        "id": note_id,
+        "content": content,
+        "trimmed": False,
+        "type": "incident_note",
+    }
+
+
+# -- HackerOne bodies --------------------------------------------------------------------------
+def hackerone_change(connection_id: int, activity: JSON) -> Change | None:
+    """Filled in with the HackerOne reconciler (see the module's report)."""
+    return None
+
+
+# -- helpers -----------------------------------------------------------------------------------
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _jira_ms(value: object) -> int | None:
+    if not isinstance(value, str):
+        return None
+    moment = parse_issue_datetime(value, UTC)
+    return _ms(moment) if moment is not None else None
+
+
+def _pd_ms(value: object) -> int:
+    if not isinstance(value, str):
+        return 0
+    return _ms(datetime.fromisoformat(value.replace("Z", "+00:00")))
+
+
+def _quoted(project: str) -> str:
+    return '"' + project.replace("\\", "\\\\").replace('"', '\\"') + '"'
