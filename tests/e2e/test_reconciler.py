@@ -98,6 +98,10 @@ def resolve_in_jira(stack: Stack, key: str) -> None:
 def test_dropped_jira_webhooks_are_recovered_once(stack: Stack) -> None:
     incident, key = linked_incident(stack)
     quiet_pass(stack)  # everything so far arrived by webhook
+    with stack.jira("alice") as jira:
+        comment = jira.post(f"/rest/api/2/issue/{key}/comment", json={"body": "Looking into it"})
+        assert comment.status_code == 201, comment.text
+    stack.settle()  # this one arrives
 
     drop_webhooks(stack.jira_url)
     with stack.jira("alice") as jira:
@@ -117,6 +121,49 @@ def test_dropped_jira_webhooks_are_recovered_once(stack: Stack) -> None:
         assert pd.get(f"/incidents/{incident['id']}").json()["incident"]["status"] == "resolved"
     notes = pd_notes(stack, incident["id"])
     assert notes.count("[Jira] [Alice Example]: Fixed the pool") == 1, notes
+    assert notes.count("[Jira] [Alice Example]: Looking into it") == 1, notes
 
     again = quiet_pass(stack)
     assert f"jira:{stack.connections['jira']}" not in again.stored, again
+
+
+def issue_status_and_comments(stack: Stack, incident_id: str) -> tuple[str, list[str]]:
+    fields = (issue_of(stack, incident_id) or {})["fields"]
+    return fields["status"]["name"], [c["body"] for c in fields["comment"]["comments"]]
+
+
+def add_note(stack: Stack, incident_id: str, content: str) -> None:
+    with stack.pagerduty() as pd:
+        answer = pd.post(f"/incidents/{incident_id}/notes", json={"note": {"content": content}})
+        assert answer.status_code in (200, 201), answer.text
+
+
+def test_dropped_pagerduty_webhooks_are_recovered_once(stack: Stack) -> None:
+    incident, _ = linked_incident(stack)
+    add_note(stack, incident["id"], "Paged the database team")  # this one arrives
+    stack.settle()
+
+    drop_webhooks(stack.pagerduty_url)
+    with stack.pagerduty() as pd:
+        ack = pd.put(
+            f"/incidents/{incident['id']}",
+            json={"incident": {"type": "incident_reference", "status": "acknowledged"}},
+        )
+        assert ack.status_code == 200, ack.text
+    add_note(stack, incident["id"], "Rolled back the deploy")
+    stack.settle()
+    stop_dropping(stack.pagerduty_url)
+    status, comments = issue_status_and_comments(stack, incident["id"])
+    assert status != "In Progress"
+    assert comments == ["PagerDuty [Alice Admin]: Paged the database team"]
+
+    reconcile(stack)
+    stack.settle()
+    status, comments = issue_status_and_comments(stack, incident["id"])
+    assert status == "In Progress"
+    # The note that did arrive is not mirrored twice; the dropped one is mirrored once.
+    assert comments == [
+        "PagerDuty [Alice Admin]: Paged the database team",
+        "PagerDuty [Alice Admin]: Rolled back the deploy",
+    ]
+    quiet_pass(stack)

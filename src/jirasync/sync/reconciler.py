@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -112,6 +112,25 @@ class Cursors:
         )
         async with self._db.write() as conn:
             await conn.execute(statement)
+
+
+@asynccontextmanager
+async def reconciling(
+    runtime: SyncRuntime, inbox: Inbox, settings: ReconcilerSettings
+) -> AsyncIterator[None]:
+    """The reconciler loop for as long as the block runs (serve and worker), if enabled."""
+    if not settings.enabled:
+        yield
+        return
+    task = asyncio.create_task(
+        Reconciler(runtime, inbox, settings).run_forever(), name="reconciler"
+    )
+    try:
+        yield
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
 
 
 class Reconciler:
