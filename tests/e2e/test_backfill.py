@@ -14,22 +14,9 @@ from tests.e2e.test_pagerduty_walkthrough import (
     setup_document,
     trigger,
 )
-from tests.e2e.test_reconciler import writes
-from typer.testing import CliRunner
+from tests.e2e.test_reconciler import cli, writes
 
-from jirasync.cli import app
 from jirasync.devstack import Stack
-
-
-def cli(stack: Stack, *args: str) -> str:
-    env = {
-        "JIRASYNC_DATABASE_URL": stack.settings.database,
-        "JIRASYNC_DATA_DIR": str(stack.settings.data_dir),
-        "JIRASYNC_LOG_LEVEL": "warning",
-    }
-    result = CliRunner().invoke(app, list(args), env=env)
-    assert result.exit_code == 0, (result.output, result.exception)
-    return result.output
 
 
 def open_incidents(stack: Stack) -> list[dict[str, Any]]:

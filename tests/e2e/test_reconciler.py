@@ -9,7 +9,9 @@ from typing import Any
 
 import httpx
 from tests.e2e.test_pagerduty_walkthrough import guide_rule, issue_of, setup_document, trigger
+from typer.testing import CliRunner
 
+from jirasync.cli import app
 from jirasync.config import ReconcilerSettings
 from jirasync.crypto import SecretBox
 from jirasync.devstack import Stack, wait_for
@@ -35,6 +37,17 @@ def reconcile(stack: Stack) -> Summary:
 
     summary: Summary = asyncio.run(stack._store(run))
     return summary
+
+
+def cli(stack: Stack, *args: str) -> str:
+    env = {
+        "JIRASYNC_DATABASE_URL": stack.settings.database,
+        "JIRASYNC_DATA_DIR": str(stack.settings.data_dir),
+        "JIRASYNC_LOG_LEVEL": "warning",
+    }
+    result = CliRunner().invoke(app, list(args), env=env)
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result.output
 
 
 def drop_webhooks(url: str) -> None:
@@ -167,3 +180,32 @@ def test_dropped_pagerduty_webhooks_are_recovered_once(stack: Stack) -> None:
         "PagerDuty [Alice Admin]: Rolled back the deploy",
     ]
     quiet_pass(stack)
+
+
+def test_replay_command_requeues_a_dead_event(stack: Stack) -> None:
+    stack.apply(setup_document(stack, guide_rule(stack)))
+    stack.check(fix=True)
+    fault = {
+        "kind": "response",
+        "method": "POST",
+        "path": "/rest/api/2/issue",
+        "status": 400,
+        "body": {"errorMessages": ["Issue creation is switched off"], "errors": {}},
+    }
+    assert httpx.post(f"{stack.jira_url}/_sim/faults", json=fault).status_code == 201
+    incident = trigger(stack, "Queue consumers stalled")
+    stack.settle()
+    dead = [e for e in stack.events() if e["status"] == "dead"]
+    assert len(dead) == 1 and "switched off" in dead[0]["reason"], stack.events()
+    assert issue_of(stack, incident["id"]) is None
+
+    stop_dropping(stack.jira_url)  # clears the fault: Jira accepts issues again
+    assert "1 dead event(s) queued again" in cli(
+        stack, "replay", "--dead", "--connection", "pagerduty"
+    )
+    stack.settle()
+    assert issue_of(stack, incident["id"]) is not None
+    assert [e["status"] for e in stack.events() if e["id"] == dead[0]["id"]] == ["done"]
+    assert "queued again" in cli(stack, "replay", str(dead[0]["id"]))
+    stack.settle()
+    assert len(pd_notes(stack, incident["id"])) == 1  # replaying a done event links nothing twice
