@@ -8,7 +8,13 @@ import asyncio
 from typing import Any
 
 import httpx
-from tests.e2e.test_pagerduty_walkthrough import guide_rule, issue_of, setup_document, trigger
+from tests.e2e.test_pagerduty_walkthrough import (
+    guide_rule,
+    issue_of,
+    issue_type_id,
+    setup_document,
+    trigger,
+)
 from typer.testing import CliRunner
 
 from jirasync.cli import app
@@ -209,3 +215,90 @@ def test_replay_command_requeues_a_dead_event(stack: Stack) -> None:
     assert "queued again" in cli(stack, "replay", str(dead[0]["id"]))
     stack.settle()
     assert len(pd_notes(stack, incident["id"])) == 1  # replaying a done event links nothing twice
+
+
+def hackerone_document(stack: Stack) -> dict[str, Any]:
+    bug = issue_type_id(stack, "SUP", "Bug")
+    return {
+        "connections": [
+            {
+                "name": "jira",
+                "kind": "jira",
+                "base_url": stack.jira_url,
+                "credentials": {"auth": "basic", "username": "admin", "password": "admin"},
+            },
+            {
+                "name": "hackerone",
+                "kind": "hackerone",
+                "base_url": stack.hackerone_url,
+                "credentials": {
+                    "identifier": "jirasync-sim",
+                    "token": "h1-sim-token-0123456789abcdef",
+                    "webhook_secret": "h1-sim-webhook-secret",
+                },
+                "options": {"program": "acme"},
+            },
+        ],
+        "rules": {
+            "hackerone": [
+                {
+                    "connection": "hackerone",
+                    "jira": "jira",
+                    "escalation": {
+                        "name": "acme → SUP",
+                        "program": "acme",
+                        "project_key": "SUP",
+                        "issue_type_id": bug,
+                        "auto": {"on_states": ["new"]},
+                    },
+                }
+            ]
+        },
+    }
+
+
+def jira_comments(stack: Stack, report_id: str) -> list[str]:
+    with stack.jira("admin") as jira:
+        found = jira.post(
+            "/rest/api/2/search",
+            json={"jql": 'project = SUP AND summary ~ "Stored XSS"', "fields": ["comment"]},
+        ).json()["issues"]
+    assert len(found) == 1, (report_id, found)
+    return [c["body"] for c in found[0]["fields"]["comment"]["comments"]]
+
+
+def test_dropped_hackerone_comment_is_recovered_once(stack: Stack) -> None:
+    stack.apply(hackerone_document(stack))
+    stack.check(fix=True)
+    hook = {"url": f"{stack.jirasync_url}/webhooks/hackerone/{stack.connections['hackerone']}"}
+    with stack.hackerone() as h1:
+        put = h1.put("/_sim/programs/acme/webhooks", json={"webhooks": [{**hook, "events": "all"}]})
+        assert put.status_code == 200, put.text
+        report = h1.post(
+            "/_sim/programs/acme/reports",
+            json={"reporter": "demo-hacker", "title": "Stored XSS in the profile page"},
+        )
+        assert report.status_code in (200, 201), report.text
+    report_id = str(report.json().get("id") or report.json()["data"]["id"])
+    stack.settle()
+    reconcile(stack)  # the first pass sets the cursor
+    stack.settle()
+    before = jira_comments(stack, report_id)
+
+    drop = {"kind": "drop_webhook", "path": "report_comment_created", "count": 1}
+    assert httpx.post(f"{stack.hackerone_url}/_sim/faults", json=drop).status_code == 201
+    with stack.hackerone() as h1:
+        comment = h1.post(
+            f"/_sim/reports/{report_id}/comments", json={"message": "Also works in the bio field"}
+        )
+        assert comment.status_code in (200, 201), comment.text
+    stack.settle()
+    assert jira_comments(stack, report_id) == before
+
+    reconcile(stack)
+    stack.settle()
+    after = jira_comments(stack, report_id)
+    assert len(after) == len(before) + 1
+    assert "Also works in the bio field" in after[-1]
+    quiet_pass(stack)
+    assert jira_comments(stack, report_id) == after

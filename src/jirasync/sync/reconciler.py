@@ -61,6 +61,32 @@ LOG_ENTRY_EVENTS = {
     "priority_change_log_entry": "incident.priority_updated",
 }
 
+# HackerOne activity types → the webhook event HackerOne sends for them (its events table).
+ACTIVITY_EVENTS = {
+    "activity-bug-filed": "report_created",
+    "activity-comment": "report_comment_created",
+    "activity-bug-new": "report_new",
+    "activity-bug-triaged": "report_triaged",
+    "activity-bug-needs-more-info": "report_needs_more_info",
+    "activity-bug-resolved": "report_resolved",
+    "activity-bug-duplicate": "report_closed_as_duplicate",
+    "activity-bug-informative": "report_closed_as_informative",
+    "activity-bug-spam": "report_closed_as_spam",
+    "activity-bug-not-applicable": "report_closed_as_not_applicable",
+    "activity-bug-reopened": "report_reopened",
+    "activity-bug-retesting": "report_retesting",
+    "activity-bounty-awarded": "report_bounty_awarded",
+    "activity-bounty-suggested": "report_bounty_suggested",
+    "activity-swag-awarded": "report_swag_awarded",
+    "activity-user-assigned-to-bug": "report_user_assigned",
+    "activity-group-assigned-to-bug": "report_group_assigned",
+    "activity-comments-closed": "report_comments_closed",
+    "activity-agreed-on-going-public": "report_agreed_on_going_public",
+    "activity-report-became-public": "report_became_public",
+    "activity-manually-disclosed": "report_manually_disclosed",
+    "activity-not-eligible-for-bounty": "report_not_eligible_for_bounty",
+}
+
 
 @dataclass(frozen=True)
 class Change:
@@ -316,7 +342,16 @@ class Reconciler:
         if cursor is None:
             cursor = (await self._since(hackerone.id)).isoformat().replace("+00:00", "Z")
         page = await hackerone.client.activities_since(hackerone.program, cursor)
-        changes = [c for a in page.activities if (c := hackerone_change(hackerone.id, a))]
+        reports: dict[str, JSON] = {}
+        changes: list[Change] = []
+        for activity in page.activities:
+            event = ACTIVITY_EVENTS.get(str(activity.get("type")))
+            report_id = _report_id(activity)
+            if event is None or report_id is None:
+                continue  # HackerOne sends no webhook for it: nothing was missed
+            if report_id not in reports:
+                reports[report_id] = await hackerone.client.report(report_id)
+            changes.append(_report_change(hackerone.id, event, activity, reports[report_id]))
         return changes, page.max_updated_at or cursor
 
 
@@ -394,9 +429,23 @@ async def _note_data(pagerduty: PagerDutyConnection, incident: JSON, entry: JSON
 
 
 # -- HackerOne bodies --------------------------------------------------------------------------
-def hackerone_change(connection_id: int, activity: JSON) -> Change | None:
-    """Filled in with the HackerOne reconciler (see the module's report)."""
-    return None
+def _report_change(connection_id: int, event: str, activity: JSON, report: JSON) -> Change:
+    """The webhook HackerOne would have sent. Its `X-H1-Delivery` is a random uuid, so the id
+    here cannot match it: a re-fed activity that did arrive is made harmless by the link state
+    (mirrored activity ids), as for PagerDuty."""
+    report_id = str(report.get("id"))
+    return Change(
+        delivery_id=f"activity-{activity.get('id')}",
+        body={"data": {"activity": activity, "report": report}},
+        ordering_key=source_key(SourceRef(connection_id, "report", report_id)),
+        headers={**RECONCILED, "x-h1-event": event},
+    )
+
+
+def _report_id(activity: JSON) -> str | None:
+    attributes = activity.get("attributes") or {}
+    value = attributes.get("report_id") or activity.get("report_id")
+    return str(value) if value is not None else None
 
 
 # -- helpers -----------------------------------------------------------------------------------
