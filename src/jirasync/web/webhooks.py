@@ -78,8 +78,8 @@ async def jira_webhook(connection_id: int, token: str, request: Request) -> JSON
     error, key, delivery = None, f"jira:{connection_id}:unparsed", None
     try:
         parsed = parse_jira_body(body)
-        delivery = jira_delivery_id(parsed)
         event = parse_jira_event(parsed)
+        delivery = jira_delivery_id(parsed, event)
         key = await runtime.jira_key(jira.id, event.issue_id)
     except MalformedEvent as exc:
         error = str(exc)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from jirasync.core.events import IssueEvent, IssueEventKind
+
 
 def changelog_delivery(history_id: object) -> str:
     return f"changelog-{history_id}"
@@ -29,23 +31,28 @@ def issue_created_delivery(issue_id: object) -> str:
     return f"issue-{issue_id}-created"
 
 
-def delivery_id(body: Mapping[str, Any]) -> str | None:
-    """The change a webhook body reports, or None when it names none (the body digest stands in)."""
-    name = body.get("webhookEvent")
+def comment_deleted_delivery(comment_id: object) -> str:
+    return f"comment-{comment_id}-deleted"
+
+
+def delivery_id(body: Mapping[str, Any], event: IssueEvent) -> str | None:
+    """The change a parsed webhook reports, or None when it names none (its digest stands in).
+
+    Works from the parsed event so old Server bodies (no `issue_event_type_name`) are named
+    like new ones; the changelog id is read from the body, the event does not keep it.
+    """
     changelog = body.get("changelog")
-    comment = body.get("comment") if isinstance(body.get("comment"), Mapping) else None
-    issue = body.get("issue") if isinstance(body.get("issue"), Mapping) else None
-    if isinstance(changelog, Mapping) and changelog.get("id") is not None:
-        if name == "jira:issue_created" and issue is not None:
-            return issue_created_delivery(issue.get("id"))
+    if event.kind is IssueEventKind.CREATED:
+        return issue_created_delivery(event.issue_id)
+    if isinstance(changelog, Mapping) and changelog.get("id") is not None and event.changes:
         return changelog_delivery(changelog["id"])
-    if comment is not None and comment.get("id") is not None:
-        kind = body.get("issue_event_type_name")
-        if name == "comment_created" or kind == "issue_commented":
-            return comment_delivery(comment["id"])
-        if name == "comment_updated" or kind == "issue_comment_edited":
-            return comment_edit_delivery(comment["id"], comment.get("updated"))
+    comment = event.comment
+    if comment is None:
         return None
-    if name == "jira:issue_created" and issue is not None and issue.get("id") is not None:
-        return issue_created_delivery(issue["id"])
+    if event.kind is IssueEventKind.COMMENT_CREATED:
+        return comment_delivery(comment.id)
+    if event.kind is IssueEventKind.COMMENT_UPDATED:
+        return comment_edit_delivery(comment.id, comment.updated)
+    if event.kind is IssueEventKind.COMMENT_DELETED:
+        return comment_deleted_delivery(comment.id)
     return None
