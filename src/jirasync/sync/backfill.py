@@ -16,7 +16,7 @@ from typing import Any
 
 from jirasync.connectors.jira.webhooks import parse_event as parse_jira_event
 from jirasync.connectors.pagerduty.webhooks import parse_webhook as parse_pagerduty
-from jirasync.core.actions import Plan
+from jirasync.core.actions import CreateIncident, CreateIssue, Plan
 from jirasync.core.planner import pagerduty as pd_planner
 from jirasync.engine.activity import ActivityRecorder
 from jirasync.engine.outcomes import Done
@@ -64,7 +64,7 @@ class Backfill:
             return Result(candidate, False, "already linked")
         if dry_run:
             plan = await self._plan(candidate)
-            steps = [type(a).__name__ for a in plan.actions]
+            steps = [describe(a) for a in plan.actions]
             return Result(candidate, not plan.empty, "; ".join(plan.reasons), steps)
         ctx = _context(candidate, self.runtime.db)
         handle = (
@@ -163,6 +163,18 @@ class Backfill:
             return pd_planner.plan_incident_event(event, rules, None, ctx)
         issue_event = parse_jira_event(candidate.body)
         return pd_planner.plan_issue_event(issue_event, rules, None, ctx, str(jira.id))
+
+
+def describe(action: object) -> str:
+    """One line per planned action for the dry run (the create actions in their own words)."""
+    if isinstance(action, CreateIssue):
+        summary = action.fields.get("summary", "")
+        return f"CreateIssue in {action.project_key}: {summary!r} (marker {action.marker})"
+    if isinstance(action, CreateIncident):
+        return (
+            f"CreateIncident on {action.service_id}: {action.title!r} (key {action.incident_key})"
+        )
+    return type(action).__name__
 
 
 def _incident_candidate(pagerduty_id: int, incident: JSON, rules: list[PagerDutyRule]) -> Candidate:
