@@ -5,9 +5,12 @@ and a second pass writes nothing."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from tests.e2e.test_pagerduty_walkthrough import (
     guide_rule,
     issue_of,
@@ -20,7 +23,7 @@ from typer.testing import CliRunner
 from jirasync.cli import app
 from jirasync.config import ReconcilerSettings
 from jirasync.crypto import SecretBox
-from jirasync.devstack import Stack, wait_for
+from jirasync.devstack import Stack, running_stack, wait_for
 from jirasync.engine.inbox import Inbox
 from jirasync.store.db import Database
 from jirasync.sync.reconciler import Reconciler, Summary
@@ -302,3 +305,25 @@ def test_dropped_hackerone_comment_is_recovered_once(stack: Stack) -> None:
     assert "Also works in the bio field" in after[-1]
     quiet_pass(stack)
     assert jira_comments(stack, report_id) == after
+
+
+@pytest.fixture
+def polling_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    """A stack whose jirasync polls every 0.3 s (the setting comes from the environment)."""
+    monkeypatch.setenv("JIRASYNC_RECONCILER__INTERVAL_SECONDS", "0.3")
+    with running_stack(tmp_path) as running:
+        yield running
+
+
+def test_serve_runs_the_reconciler_loop(polling_stack: Stack) -> None:
+    stack = polling_stack
+    incident, key = linked_incident(stack)
+    drop_webhooks(stack.jira_url)
+    resolve_in_jira(stack, key)
+
+    def resolved() -> bool:
+        with stack.pagerduty() as pd:
+            found = pd.get(f"/incidents/{incident['id']}").json()["incident"]
+        return bool(found["status"] == "resolved")
+
+    wait_for(resolved, timeout=10, what="the loop to recover the dropped resolve")
