@@ -106,10 +106,6 @@ class Summary:
     duplicates: dict[str, int] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def total_stored(self) -> int:
-        return sum(self.stored.values())
-
 
 class Cursors:
     """The reconciler's read position per connection (one row each)."""
@@ -201,12 +197,17 @@ class Reconciler:
             await self._store(kind, connection_id, changes, name, summary)
             if cursor is not None:
                 await self.cursors.set(connection_id, cursor)
-        except (UnusableConnection, OSError, ValueError) as exc:
+        except UnusableConnection as exc:
             summary.errors[name] = str(exc)
-            log.warning("reconciler.connection_failed", connection=name, error=str(exc))
-        except Exception as exc:  # a remote error must not stop the other connections
+            log.warning("reconciler.connection_unusable", connection=name, error=str(exc))
+        except Exception as exc:  # one unreachable remote must not stop the other connections
             summary.errors[name] = str(exc)
             log.warning("reconciler.connection_failed", connection=name, exc_info=True)
+            return
+        if summary.stored.get(name):
+            # Changes the webhooks missed (or, for PagerDuty/HackerOne, re-fed ones that the
+            # handlers will find already applied).
+            log.info("reconciler.stored", connection=name, events=summary.stored[name])
 
     async def _store(
         self, kind: str, connection_id: int, changes: Iterable[Change], name: str, summary: Summary
