@@ -31,7 +31,7 @@ from jirasync.engine.inbox import Inbox
 from jirasync.jql.dates import parse_issue_datetime
 from jirasync.log import get_logger
 from jirasync.store.db import Database
-from jirasync.store.models import Connection, ReconcilerCursor
+from jirasync.store.models import Connection, InboxEvent, ReconcilerCursor
 from jirasync.sync.connections import (
     HackerOneConnection,
     JiraConnection,
@@ -313,9 +313,23 @@ class Reconciler:
         ]
         # PagerDuty lists newest first; the handler must see them in the order they happened.
         entries.sort(key=lambda e: (str(e.get("created_at")), str(e.get("id"))))
-        changes = [await self._incident_change(pagerduty, entry) for entry in entries]
+        arrived = await self._arrived_pagerduty(pagerduty.id, since)
+        missed = [e for e in current_entries(entries) if _entry_signature(e) not in arrived]
+        changes = [await self._incident_change(pagerduty, entry) for entry in missed]
         newest = max([_ms(since), *(_pd_ms(e.get("created_at")) for e in entries)])
         return changes, str(newest)
+
+    async def _arrived_pagerduty(self, pagerduty_id: int, since: datetime) -> set[Signature]:
+        """What PagerDuty's webhooks did deliver since `since`. Their event ids are not the
+        log entries' ids, so an arrived change is recognised by incident, type and moment."""
+        query = select(InboxEvent.body).where(
+            InboxEvent.source == "pagerduty",
+            InboxEvent.connection_id == pagerduty_id,
+            InboxEvent.received_at >= since,
+        )
+        async with self.runtime.db.read() as conn:
+            bodies = (await conn.scalars(query)).all()
+        return {signature for body in bodies if (signature := _event_signature(body))}
 
     async def _incident_change(self, pagerduty: PagerDutyConnection, entry: JSON) -> Change:
         incident = entry.get("incident") or {}
@@ -408,6 +422,49 @@ def _issue_body(name: str, type_name: str, at: int, user: object, issue: JSON) -
 
 
 # -- PagerDuty bodies --------------------------------------------------------------------------
+# A change's identity across webhook and log entry: incident, v3 type, second, note text.
+Signature = tuple[str, str, int, str]
+_STATUS_ENTRIES = frozenset(
+    {"acknowledge_log_entry", "unacknowledge_log_entry", "resolve_log_entry", "reopen_log_entry"}
+)
+
+
+def current_entries(entries: list[JSON]) -> list[JSON]:
+    """All entries but superseded status changes: a missed acknowledge must not move the issue
+    back once the incident has been resolved; only an incident's newest status change counts."""
+    newest: dict[str, str] = {}
+    for entry in entries:  # oldest first
+        if entry.get("type") in _STATUS_ENTRIES:
+            newest[str((entry.get("incident") or {}).get("id"))] = str(entry.get("id"))
+    return [
+        entry
+        for entry in entries
+        if entry.get("type") not in _STATUS_ENTRIES
+        or newest.get(str((entry.get("incident") or {}).get("id"))) == str(entry.get("id"))
+    ]
+
+
+def _entry_signature(entry: JSON) -> Signature:
+    incident = str((entry.get("incident") or {}).get("id"))
+    content = str((entry.get("channel") or {}).get("content") or "")
+    moment = _pd_ms(entry.get("created_at")) // 1000
+    return incident, LOG_ENTRY_EVENTS[str(entry["type"])], moment, content
+
+
+def _event_signature(raw: bytes) -> Signature | None:
+    try:
+        event = json.loads(raw).get("event") or {}
+        data = event.get("data") or {}
+        incident = data.get("incident") if data.get("type") != "incident" else data
+        if not isinstance(incident, dict):
+            return None
+        content = str(data.get("content") or "") if data.get("type") == "incident_note" else ""
+        moment = _pd_ms(event.get("occurred_at")) // 1000
+        return str(incident["id"]), str(event["event_type"]), moment, content
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None  # not a v3 event (v2, unreadable): it cannot match a log entry
+
+
 async def _note_data(pagerduty: PagerDutyConnection, incident: JSON, entry: JSON) -> JSON:
     """The v3 note payload; the log entry has the content but not the note id, which the
     handler keys mirrored notes by, so the note is looked up among the incident's notes."""
