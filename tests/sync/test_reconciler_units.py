@@ -103,6 +103,21 @@ def test_polled_changes_are_the_bodies_the_route_names_the_same_way() -> None:
     assert parse_event(changes[0][1]).changes[0].to_id == "3"
 
 
+def test_a_field_changed_again_later_is_replayed_only_at_its_latest_value() -> None:
+    issue = polled_issue()
+    priority = {"field": "priority", "fieldtype": "jira", "from": "3", "to": "1"}
+    status = {"field": "status", "fieldtype": "jira", "from": "3", "to": "4"}
+    alice = {"name": "alice"}
+    issue["changelog"]["histories"] += [
+        {"id": "502", "author": alice, "created": stamp(40), "items": [priority]},
+        {"id": "503", "author": alice, "created": stamp(50), "items": [status]},
+    ]
+    changes = dict(jira_changes(issue, SINCE))
+    assert "changelog-501" not in changes  # its only item, status, was changed again by 503
+    assert [i["field"] for i in changes["changelog-502"]["changelog"]["items"]] == ["priority"]
+    assert changes["changelog-503"]["changelog"]["items"] == [status]
+
+
 def test_an_issue_created_in_the_window_comes_first() -> None:
     issue = polled_issue()
     issue["fields"]["created"] = stamp(1)

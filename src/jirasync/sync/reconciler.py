@@ -382,17 +382,34 @@ def jira_changes(issue: JSON, since_ms: int) -> list[tuple[str, JSON]]:
         user = fields.get("creator") or fields.get("reporter")
         body = _issue_body("jira:issue_created", "issue_created", created, user, bare)
         found.append((created, issue_created_delivery(issue["id"]), body))
-    for history in (issue.get("changelog") or {}).get("histories") or []:
+    histories = (issue.get("changelog") or {}).get("histories") or []
+    current = _current_items(histories)
+    for history in histories:
         at = _jira_ms(history.get("created"))
-        if at is None or at < since_ms:
+        items = current.get(str(history.get("id")))
+        if at is None or at < since_ms or not items:
             continue
         body = _issue_body("jira:issue_updated", "issue_generic", at, history.get("author"), bare)
-        body["changelog"] = {"id": str(history["id"]), "items": history.get("items") or []}
+        body["changelog"] = {"id": str(history["id"]), "items": items}
         found.append((at, changelog_delivery(history["id"]), body))
     for comment in (fields.get("comment") or {}).get("comments") or []:
         found += _comment_changes(comment, bare, since_ms)
     found.sort(key=lambda item: item[0])
     return [(delivery, body) for _, delivery, body in found]
+
+
+def _current_items(histories: list[JSON]) -> dict[str, list[JSON]]:
+    """Each history's items minus those a later history overrides: replaying a missed move to
+    In Progress after the move to Done that did arrive would undo it; per field, the newest
+    change is the one that counts."""
+    ordered = sorted(histories, key=lambda h: (_jira_ms(h.get("created")) or 0, str(h.get("id"))))
+    later: set[str] = set()
+    current: dict[str, list[JSON]] = {}
+    for history in reversed(ordered):
+        items = [i for i in history.get("items") or [] if str(i.get("field")) not in later]
+        current[str(history.get("id"))] = items
+        later |= {str(i.get("field")) for i in history.get("items") or []}
+    return current
 
 
 def _comment_changes(comment: JSON, issue: JSON, since_ms: int) -> list[tuple[int, str, JSON]]:
