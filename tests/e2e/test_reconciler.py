@@ -305,7 +305,8 @@ def test_dropped_hackerone_comment_is_recovered_once(stack: Stack) -> None:
         assert report.status_code in (200, 201), report.text
     report_id = str(report.json().get("id") or report.json()["data"]["id"])
     stack.settle()
-    reconcile(stack)  # the first pass sets the cursor
+    first = reconcile(stack)  # the first pass sets the cursor
+    assert f"hackerone:{stack.connections['hackerone']}" not in first.stored  # all arrived
     stack.settle()
     before = jira_comments(stack, report_id)
 
@@ -319,12 +320,13 @@ def test_dropped_hackerone_comment_is_recovered_once(stack: Stack) -> None:
     stack.settle()
     assert jira_comments(stack, report_id) == before
 
-    reconcile(stack)
+    recovered = reconcile(stack)
+    assert recovered.stored.get(f"hackerone:{stack.connections['hackerone']}") == 1, recovered
     stack.settle()
     after = jira_comments(stack, report_id)
     assert len(after) == len(before) + 1
     assert "Also works in the bio field" in after[-1]
-    quiet_pass(stack)
+    assert quiet_pass(stack).stored == {}
     assert jira_comments(stack, report_id) == after
 
 

@@ -239,12 +239,14 @@ class Reconciler:
             }
         return sorted(found)
 
-    async def _since(self, connection_id: int) -> datetime:
-        """From the cursor minus the overlap; a connection never polled starts at its creation,
-        since any webhook after that may have been lost."""
-        cursor = await self.cursors.get(connection_id)
+    async def _since(self, connection_id: int, cursor: datetime | None = None) -> datetime:
+        """From the cursor (epoch ms, or the moment given) minus the overlap; a connection never
+        polled starts at its creation, since any webhook after that may have been lost."""
+        stored = await self.cursors.get(connection_id) if cursor is None else None
         if cursor is not None:
-            start = datetime.fromtimestamp(int(cursor) / 1000, UTC)
+            start = cursor
+        elif stored is not None:
+            start = datetime.fromtimestamp(int(stored) / 1000, UTC)
         else:
             async with self.runtime.db.read() as conn:
                 created = await conn.scalar(
@@ -320,16 +322,19 @@ class Reconciler:
         return changes, str(newest)
 
     async def _arrived_pagerduty(self, pagerduty_id: int, since: datetime) -> set[Signature]:
-        """What PagerDuty's webhooks did deliver since `since`. Their event ids are not the
-        log entries' ids, so an arrived change is recognised by incident, type and moment."""
+        """What PagerDuty's webhooks did deliver. Their event ids are not the log entries'
+        ids, so an arrived change is recognised by incident, type, moment and note text."""
+        bodies = await self._received("pagerduty", pagerduty_id, since)
+        return {signature for body in bodies if (signature := _event_signature(body))}
+
+    async def _received(self, source: str, connection_id: int, since: datetime) -> list[bytes]:
         query = select(InboxEvent.body).where(
-            InboxEvent.source == "pagerduty",
-            InboxEvent.connection_id == pagerduty_id,
+            InboxEvent.source == source,
+            InboxEvent.connection_id == connection_id,
             InboxEvent.received_at >= since,
         )
         async with self.runtime.db.read() as conn:
-            bodies = (await conn.scalars(query)).all()
-        return {signature for body in bodies if (signature := _event_signature(body))}
+            return list((await conn.scalars(query)).all())
 
     async def _incident_change(self, pagerduty: PagerDutyConnection, entry: JSON) -> Change:
         incident = entry.get("incident") or {}
@@ -354,16 +359,20 @@ class Reconciler:
     # -- HackerOne -----------------------------------------------------------------------------
     async def _hackerone(self, hackerone: HackerOneConnection) -> tuple[list[Change], str | None]:
         cursor = await self.cursors.get(hackerone.id)
+        since = await self._since(hackerone.id, cursor=None if cursor is None else _iso(cursor))
         if cursor is None:
-            cursor = (await self._since(hackerone.id)).isoformat().replace("+00:00", "Z")
+            cursor = since.isoformat().replace("+00:00", "Z")
         page = await hackerone.client.activities_since(hackerone.program, cursor)
+        # X-H1-Delivery is a random uuid, but the delivered body names its activity.
+        bodies = await self._received("hackerone", hackerone.id, since)
+        arrived = {activity_id for body in bodies if (activity_id := _activity_id(body))}
         reports: dict[str, JSON] = {}
         changes: list[Change] = []
         for activity in page.activities:
             event = ACTIVITY_EVENTS.get(str(activity.get("type")))
             report_id = _report_id(activity)
-            if event is None or report_id is None:
-                continue  # HackerOne sends no webhook for it: nothing was missed
+            if event is None or report_id is None or str(activity.get("id")) in arrived:
+                continue  # no webhook exists for it, or it came: nothing was missed
             if report_id not in reports:
                 reports[report_id] = await hackerone.client.report(report_id)
             changes.append(_report_change(hackerone.id, event, activity, reports[report_id]))
@@ -515,6 +524,17 @@ def _report_change(connection_id: int, event: str, activity: JSON, report: JSON)
         ordering_key=source_key(SourceRef(connection_id, "report", report_id)),
         headers={**RECONCILED, "x-h1-event": event},
     )
+
+
+def _activity_id(raw: bytes) -> str | None:
+    try:
+        return str(json.loads(raw)["data"]["activity"]["id"])
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def _iso(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def _report_id(activity: JSON) -> str | None:
