@@ -30,7 +30,7 @@ def replay_command(
 ) -> None:
     """Queue an event again (done, ignored or dead), or every dead event with --dead."""
     if (event_id is None) == (not dead):
-        raise typer.BadParameter("give an EVENT_ID or --dead, not both")
+        raise typer.BadParameter("give either an EVENT_ID or --dead")
     if connection is not None and not dead:
         raise typer.BadParameter("--connection goes with --dead")
     settings = _settings(config)

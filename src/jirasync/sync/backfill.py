@@ -19,7 +19,7 @@ from jirasync.connectors.pagerduty.webhooks import parse_webhook as parse_pagerd
 from jirasync.core.actions import CreateIncident, CreateIssue, Plan
 from jirasync.core.planner import pagerduty as pd_planner
 from jirasync.engine.activity import ActivityRecorder
-from jirasync.engine.outcomes import Done
+from jirasync.engine.outcomes import Done, TransientError
 from jirasync.engine.registry import EventContext
 from jirasync.store.db import Database
 from jirasync.sync.links import SourceRef
@@ -72,9 +72,14 @@ class Backfill:
             if candidate.source == "pagerduty"
             else self.runtime.handlers.jira
         )
-        outcome = await handle(ctx)
+        try:
+            outcome = await handle(ctx)
+        except TransientError as exc:  # the remote is busy or down: a later run picks it up
+            return Result(candidate, False, f"not done, retry later: {exc}")
         messages = [str(a["message"]) for a in ctx.activity.actions]
-        return Result(candidate, isinstance(outcome, Done), type(outcome).__name__, messages)
+        reason = getattr(outcome, "reason", None)
+        summary = type(outcome).__name__.lower() + (f": {reason}" if reason else "")
+        return Result(candidate, isinstance(outcome, Done), summary, messages)
 
     # -- PagerDuty → Jira ----------------------------------------------------------------------
     async def _open_incidents(self, rules: list[PagerDutyRule]) -> list[Candidate]:
