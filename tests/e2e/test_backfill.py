@@ -38,6 +38,18 @@ def jira_incidents(stack: Stack) -> list[dict[str, Any]]:
     return [i for i in found if str(i["title"]).startswith("[SUP-")]
 
 
+def issues_from_incidents(stack: Stack) -> list[str]:
+    with stack.jira("admin") as jira:
+        found = jira.post(
+            "/rest/api/2/search", json={"jql": "project = SUP", "fields": ["labels"]}
+        ).json()["issues"]
+    return [
+        i["key"]
+        for i in found
+        if any(label.startswith("pagerduty-") for label in i["fields"]["labels"])
+    ]
+
+
 def existing_items(stack: Stack) -> str:
     """Rules applied but no webhooks registered yet: an incident and a matching issue."""
     stack.apply(setup_document(stack, guide_rule(stack)))
@@ -74,6 +86,7 @@ def test_backfill_dry_run_then_real_then_nothing(stack: Stack) -> None:
 
     cli(stack, "backfill")
     assert all(issue_of(stack, i["id"]) is not None for i in incidents)
+    assert len(issues_from_incidents(stack)) == len(incidents)  # one each, nothing more
     assert [i["title"] for i in jira_incidents(stack)] == [f"[{key}] Payments failing"]
 
     stack.reset_counts()
