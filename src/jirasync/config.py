@@ -45,6 +45,16 @@ class WorkerSettings(BaseModel):
     )
 
 
+class ReconcilerSettings(BaseModel):
+    """The periodic catch-up that recovers changes whose webhook never arrived."""
+
+    enabled: bool = True
+    interval_seconds: float = Field(default=60.0, gt=0)
+    # Polled windows start this much before the last change seen: remote clocks and
+    # minute-rounded stamps must not let a change slip between two passes.
+    overlap_seconds: float = Field(default=120.0, ge=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="JIRASYNC_",
@@ -72,6 +82,7 @@ class Settings(BaseSettings):
     run_worker: bool = True
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     retry: RetrySettings = Field(default_factory=RetrySettings)
+    reconciler: ReconcilerSettings = Field(default_factory=ReconcilerSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from alembic.script import ScriptDirectory
+
+from jirasync.store.migrate import alembic_config
 
 
 def _free_port() -> int:
@@ -71,4 +74,5 @@ def test_migrate_brings_an_empty_database_to_head(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert '"after": "0001"' in result.stderr
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert f'"after": "{head}"' in result.stderr

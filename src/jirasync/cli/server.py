@@ -99,6 +99,7 @@ def worker_command(
 
 
 async def _run_worker(service: Service, *, migrate: bool) -> None:
+    from jirasync.sync.reconciler import reconciling
     from jirasync.sync.runtime import install
 
     runtime = install(service)
@@ -108,7 +109,8 @@ async def _run_worker(service: Service, *, migrate: bool) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, service.worker.stop)
     try:
-        await service.wait()
+        async with reconciling(runtime, service.inbox, service.settings.reconciler):
+            await service.wait()
     finally:
         await service.stop()
         await runtime.close()

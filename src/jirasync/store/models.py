@@ -286,3 +286,16 @@ class RemoteCall(Base):
     duration_ms: Mapped[float]
     error: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime]
+
+
+class ReconcilerCursor(Base):
+    """How far the reconciler has read one connection's changes (an opaque per-source cursor:
+    epoch ms for Jira and PagerDuty, the incremental-activities cursor for HackerOne)."""
+
+    __tablename__ = "reconciler_cursors"
+
+    connection_id: Mapped[int] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True
+    )
+    cursor: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -17,6 +17,7 @@ from jirasync import __version__
 from jirasync.engine.inbox import Inbox
 from jirasync.engine.service import Service
 from jirasync.log import get_logger
+from jirasync.sync.reconciler import reconciling
 from jirasync.sync.runtime import install
 from jirasync.web import webhooks
 
@@ -30,7 +31,11 @@ def create_app(service: Service, *, migrate: bool = True, run_worker: bool = Tru
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await service.start(migrate=migrate, run_worker=run_worker)
         try:
-            yield
+            # Polling belongs with the worker: an API-only process does not reconcile.
+            settings = service.settings.reconciler
+            enabled = settings.model_copy(update={"enabled": settings.enabled and run_worker})
+            async with reconciling(runtime, service.inbox, enabled):
+                yield
         finally:
             await service.stop()
             await runtime.close()

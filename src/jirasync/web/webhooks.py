@@ -19,7 +19,9 @@ from fastapi.responses import JSONResponse
 
 from jirasync.connectors.hackerone.webhooks import parse_webhook as parse_hackerone
 from jirasync.connectors.hackerone.webhooks import signature_valid as hackerone_signature_valid
-from jirasync.connectors.jira.webhooks import parse_webhook as parse_jira
+from jirasync.connectors.jira.delivery import delivery_id as jira_delivery_id
+from jirasync.connectors.jira.webhooks import parse_body as parse_jira_body
+from jirasync.connectors.jira.webhooks import parse_event as parse_jira_event
 from jirasync.connectors.pagerduty.webhooks import parse_webhook as parse_pagerduty
 from jirasync.connectors.pagerduty.webhooks import signature_valid as pagerduty_signature_valid
 from jirasync.core.events import MalformedEvent, UnsupportedEvent
@@ -73,9 +75,11 @@ async def jira_webhook(connection_id: int, token: str, request: Request) -> JSON
         body, request.headers.get("x-hub-signature"), secret.get_secret_value()
     ):
         raise HTTPException(401, "X-Hub-Signature does not match the body")
-    error, key = None, f"jira:{connection_id}:unparsed"
+    error, key, delivery = None, f"jira:{connection_id}:unparsed", None
     try:
-        event = parse_jira(body)
+        parsed = parse_jira_body(body)
+        event = parse_jira_event(parsed)
+        delivery = jira_delivery_id(parsed, event)
         key = await runtime.jira_key(jira.id, event.issue_id)
     except MalformedEvent as exc:
         error = str(exc)
@@ -85,7 +89,8 @@ async def jira_webhook(connection_id: int, token: str, request: Request) -> JSON
         _inbox(request),
         source="jira",
         connection_id=connection_id,
-        delivery_id=None,
+        # Named by the change it reports, as the reconciler names it (connectors/jira/delivery).
+        delivery_id=delivery,
         headers=dict(request.headers),
         body=body,
         ordering_key=key,
