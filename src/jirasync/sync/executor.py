@@ -29,7 +29,7 @@ from jirasync.core.actions import (
     UpdateIncident,
 )
 from jirasync.core.errors import RemoteError
-from jirasync.core.workflow import MAX_HOPS, JiraStatus, Transition, next_step
+from jirasync.core.workflow import MAX_HOPS, JiraStatus, Transition, WorkflowMap, next_step
 from jirasync.engine.activity import ActivityRecorder
 from jirasync.sync.connections import HackerOneConnection, JiraConnection, PagerDutyConnection
 from jirasync.sync.links import Links, SourceRef, StoredLink
@@ -198,11 +198,12 @@ class Executor:
                 if not refreshed:
                     refreshed = True
                     continue
-                name = statuses[current].name if current in statuses else current
-                target = action.status_name or action.status_id
-                raise Impossible(
-                    f"the workflow of {link.issue_key} offers no way from {name} to {target}"
-                )
+                offered = workflow.offered.get(current, ())
+                start = visited[0] if visited else current
+                message = _no_way(link.issue_key, current, action, offered, statuses, start)
+                if visited:
+                    message += await self._walk_back(link, jira, workflow, current, visited[0])
+                raise Impossible(message)
             fields = self._transition_fields(step.required_fields, action, t)
             try:
                 await jira.client.transition(link.issue_key, step.id, fields=fields)
@@ -217,6 +218,29 @@ class Executor:
             visited.append(current)
             current = step.to_status_id
             await self.links.synced(link.id, {"jira.status": current})
+
+    async def _walk_back(
+        self,
+        link: StoredLink,
+        jira: JiraConnection,
+        workflow: WorkflowMap,
+        current: str,
+        start: str,
+    ) -> str:
+        """Undo the steps taken toward a status that turned out unreachable (best effort)."""
+        statuses = await jira.metadata.statuses()
+        name = statuses[start].name if start in statuses else start
+        path = workflow.known_path(current, start)
+        if not path:
+            return f"; the issue stays where the attempt left it (no known way back to {name})"
+        for step in path:
+            try:
+                await jira.client.transition(link.issue_key, step.id)
+            except RemoteError as exc:
+                return f"; moving it back to {name} failed: {exc.message}"
+            await self.links.synced(link.id, {"jira.status": step.to_status_id})
+        self.activity.action(f"{link.issue_key}: moved back to {name}")
+        return f"; it was moved back to {name}"
 
     def _transition_fields(
         self, required: tuple[str, ...], action: TransitionIssue, t: Target
@@ -348,13 +372,19 @@ def _no_way(
     action: TransitionIssue,
     offered: Sequence[Transition],
     statuses: Mapping[str, JiraStatus],
+    start: str | None = None,
 ) -> str:
     def name(status_id: str) -> str:
         return statuses[status_id].name if status_id in statuses else status_id
 
     choices = ", ".join(f"{t.name} → {name(t.to_status_id)}" for t in offered) or "nothing"
+    where = (
+        f"{key} is {name(current)} and"
+        if start in (None, current)
+        else (f"{key} went from {name(start or current)} to {name(current)}, where")
+    )
     return (
-        f"{key} is {name(current)} and Jira offers jirasync's user {choices}: no way to "
+        f"{where} Jira offers jirasync's user {choices}: no way to "
         f"{action.status_name or name(action.status_id)} (workflow conditions such as "
         "'only the assignee may start progress' hide transitions)"
     )
