@@ -108,28 +108,39 @@ class Executor:
         else:
             self.activity.action(f"found Jira issue {issue['key']} of an earlier attempt")
         await self.links.intent_done(action.marker, str(issue["key"]))
+        # What the create owes (remote link, note) is done before the link row: once the link
+        # exists, a retried event finds the incident linked and plans nothing more.
+        key = str(issue["key"])
+        await jira.client.put_remote_link(
+            key, action.remote_link_url, action.remote_link_url, action.remote_link_title
+        )
+        note_id = await self._announce_incident(t, key, retried=state != "new")
         synced = {
             "jira.project": action.project_key,
             "jira.issuetype": action.issue_type_id,
             "jira.priority": _priority_name(action.fields),
         }
-        link = await self.links.create(
-            t.source, jira.id, str(issue["id"]), str(issue["key"]), synced
-        )
+        link = await self.links.create(t.source, jira.id, str(issue["id"]), key, synced)
         t.link = link
-        await jira.client.put_remote_link(
-            link.issue_key, action.remote_link_url, action.remote_link_url, action.remote_link_title
-        )
+        if note_id is not None:
+            await self.links.mirror(link.id, note_id, f"link-note-{note_id}", "jira")
         await self._announce_issue(action, t, link)
 
+    async def _announce_incident(self, t: Target, key: str, retried: bool) -> str | None:
+        """The note telling the incident where its issue is; on a retry, the earlier one."""
+        if t.pagerduty is None or t.source.type != "incident":
+            return None
+        content = f"Jira issue {key}: {t.jira.base_url.rstrip('/')}/browse/{key}"
+        if retried:
+            for note in await t.pagerduty.client.notes(t.source.id):
+                if note.get("content") == content:
+                    return str(note["id"])
+        note = await t.pagerduty.client.add_note(t.source.id, content)
+        return str(note["id"])
+
     async def _announce_issue(self, action: CreateIssue, t: Target, link: StoredLink) -> None:
-        """Tell the source where its issue is (PagerDuty note; HackerOne reference)."""
+        """Tell the source where its issue is (HackerOne reference)."""
         browse = f"{t.jira.base_url.rstrip('/')}/browse/{link.issue_key}"
-        if t.pagerduty is not None and t.source.type == "incident":
-            note = await t.pagerduty.client.add_note(
-                t.source.id, f"Jira issue {link.issue_key}: {browse}"
-            )
-            await self.links.mirror(link.id, str(note["id"]), f"link-note-{note['id']}", "jira")
         if t.hackerone is not None and action.set_report_reference:
             await t.hackerone.client.set_issue_tracker_reference(
                 t.source.id, link.issue_key, message=f"Escalated to Jira: {browse}"
@@ -164,15 +175,16 @@ class Executor:
                     raise exc from None
             self.activity.action(f"triggered PagerDuty incident {incident['id']}", rule=action.rule)
         await self.links.intent_done(action.incident_key, str(incident["id"]))
-        source = SourceRef(pagerduty.id, "incident", str(incident["id"]))
-        synced = {"pd.status": incident.get("status"), "pd.priority": _pd_priority(incident)}
-        link = await self.links.create(source, t.jira.id, action.issue_id, action.issue_key, synced)
-        t.link, t.source = link, source
+        # The remote link first: once the link row exists a retry plans nothing more.
         url = str(incident.get("html_url") or "")
         number = incident.get("incident_number") or incident.get("number")
         await t.jira.client.put_remote_link(
             action.issue_key, url, url, f"PagerDuty #{number}: {incident.get('title')}"
         )
+        source = SourceRef(pagerduty.id, "incident", str(incident["id"]))
+        synced = {"pd.status": incident.get("status"), "pd.priority": _pd_priority(incident)}
+        link = await self.links.create(source, t.jira.id, action.issue_id, action.issue_key, synced)
+        t.link, t.source = link, source
 
     # -- Jira updates --------------------------------------------------------------------------
     async def _transition(self, action: TransitionIssue, t: Target) -> None:

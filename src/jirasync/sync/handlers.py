@@ -185,19 +185,38 @@ class Handlers:
                 event, [r.rule for r in group], _state(link), planner_ctx, str(jira.id)
             )
             acting = await self._acting_pagerduty_user(ctx, jira, pagerduty, event, plan)
-            if acting is SKIP:
-                continue
-            source = link.source if link else SourceRef(jira.id, "issue", event.issue_id)
-            target = Target(
-                jira,
-                source,
-                link,
-                pagerduty=pagerduty,
-                transition_fields=_transition_fields(group),
-                acting_as=acting or None,
-            )
-            acted |= await self._execute(ctx, plan, target, link)
+            if acting is not SKIP:
+                source = link.source if link else SourceRef(jira.id, "issue", event.issue_id)
+                target = Target(
+                    jira,
+                    source,
+                    link,
+                    pagerduty=pagerduty,
+                    transition_fields=_transition_fields(group),
+                    acting_as=acting or None,
+                )
+                acted |= await self._execute(ctx, plan, target, link)
+            if link is not None:
+                await self._remember_issue_values(jira, link, event)
         return acted
+
+    async def _remember_issue_values(
+        self, jira: JiraConnection, link: StoredLink, event: IssueEvent
+    ) -> None:
+        """Once a person's change is handled, the issue's new status and priority are the
+        pair's last known values: PagerDuty's webhook for the change this made then plans no
+        write back to Jira. (jirasync's own changes were recorded when it made them.)"""
+        if event.actor is not None and event.actor.id in jira.own_users:
+            return
+        values: dict[str, str] = {}
+        status = event.change_of("status")
+        if status is not None and status.to_id:
+            values["jira.status"] = status.to_id
+        priority = event.change_of("priority")
+        if priority is not None and priority.to_text:
+            values["jira.priority"] = priority.to_text
+        if any(str(link.last_synced.get(k)) != v for k, v in values.items()):
+            await self.links.synced(link.id, values)
 
     async def _acting_pagerduty_user(
         self,
