@@ -477,3 +477,105 @@ def test_several_rules_matching_one_incident_create_one_issue(stack: Stack) -> N
     assert [i["key"] for i in issues_of(stack, incident_id)] == [issue["key"]]
     assert issue["key"].startswith("SUP-")
     assert stack.requests(stack.jira_url)["POST /rest/api/2/issue"] == 1
+
+
+# -- the guide's user mapping: by email, manual pairs, the fallback user, or skipped -----------
+DAVE = {
+    "name": "dave",
+    "displayName": "Dave Contractor",
+    "email": "dave@example.com",  # no PagerDuty user has this email
+    "password": "dave",
+    "groups": ["jira-users", "jira-developers"],
+}
+
+
+def note_authors(stack: Stack, incident_id: str) -> list[tuple[str, str]]:
+    with stack.pagerduty() as pd:
+        found = pd.get(f"/incidents/{incident_id}/notes").json()["notes"]
+    return [(str(n["user"]["summary"]), str(n["content"])) for n in found]
+
+
+def comment_as(stack: Stack, user: str, key: str, body: str) -> None:
+    with stack.jira(user) as jira:
+        posted = jira.post(f"/rest/api/2/issue/{key}/comment", json={"body": body})
+        assert posted.status_code == 201, posted.text
+    stack.settle()
+
+
+def test_jira_users_act_in_pagerduty_by_email_manual_pair_or_fallback_else_are_skipped(
+    stack: Stack,
+) -> None:
+    seed = default_seed()
+    seed["users"] = [*seed["users"], DAVE]
+    assert httpx.put(f"{stack.jira_url}/_sim/seed", json=seed).status_code == 200
+    set_up(stack, rule("Comments", "SUP"))
+    incident_id = trigger(stack, "Login errors")
+    key = the_issue(stack, incident_id)["key"]
+
+    # Same email on both sides: the note is alice's own.
+    comment_as(stack, "alice", key, "Checking the IdP")
+    # No PagerDuty user and no fallback: skipped, and the activity says why.
+    stack.reset_counts()
+    comment_as(stack, "dave", key, "Seen from the contractor VPN too")
+    assert pagerduty_writes(stack) == {}
+    [skipped] = [e for e in stack.events() if e["source"] == "jira"][-1:]
+    assert skipped["status"] == "ignored", skipped
+    reason = "skipped: dave@example.com is not a PagerDuty user and there is no fallback user"
+    assert reason in activity(stack, skipped["id"])
+
+    # With a fallback user, dave's comments are posted as that user.
+    fallback = {
+        "jira": "jira",
+        "connection": "pagerduty",
+        "jira_user": "bob",
+        "remote_user": "bob@example.com",
+        "email": "bob@example.com",
+        "fallback": True,
+    }
+    set_up(stack, rule("Comments", "SUP"), user_mappings=[fallback])
+    comment_as(stack, "dave", key, "Fixed by rotating the signing key")
+    # A manual pair beats the email match: alice acts as carol.
+    manual = {
+        "jira": "jira",
+        "connection": "pagerduty",
+        "jira_user": "alice",
+        "remote_user": "carol@example.com",
+        "email": "carol@example.com",
+    }
+    set_up(stack, rule("Comments", "SUP"), user_mappings=[fallback, manual])
+    comment_as(stack, "alice", key, "Closing the loop")
+
+    assert note_authors(stack, incident_id)[1:] == [
+        ("Alice Admin", "[Jira] [Alice Example]: Checking the IdP"),
+        ("Bob Responder", "[Jira] [Dave Contractor]: Fixed by rotating the signing key"),
+        ("Carol Oncall", "[Jira] [Alice Example]: Closing the loop"),
+    ]
+
+
+# -- comment edits follow on the note --------------------------------------------------------
+def test_a_jira_comment_edit_edits_its_note(stack: Stack) -> None:
+    set_up(stack, rule("Comments", "SUP"))
+    incident_id = trigger(stack, "Webhooks delayed")
+    key = the_issue(stack, incident_id)["key"]
+    with stack.jira("alice") as jira:
+        comment = jira.post(f"/rest/api/2/issue/{key}/comment", json={"body": "Queue at 10k"})
+    stack.settle()
+    before = note_authors(stack, incident_id)
+
+    stack.reset_counts()
+    with stack.jira("alice") as jira:
+        edited = jira.put(
+            f"/rest/api/2/issue/{key}/comment/{comment.json()['id']}",
+            json={"body": "Queue at 10k and draining"},
+        )
+        assert edited.status_code == 200, edited.text
+    stack.settle()
+    assert pagerduty_writes(stack) == {"PUT /incidents/{id}/notes/{note_id}": 1}
+    assert jira_writes(stack) == {"PUT /rest/api/2/issue/{issueIdOrKey}/comment/{id}": 1}
+    after = note_authors(stack, incident_id)
+    assert before[-1] == ("Alice Admin", "[Jira] [Alice Example]: Queue at 10k")
+    assert after == [
+        *before[:-1],
+        ("Alice Admin", "[Jira] [Alice Example]: Queue at 10k and draining"),
+    ]
+    assert all(e["status"] in ("done", "ignored") for e in stack.events()), stack.events()

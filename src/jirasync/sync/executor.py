@@ -24,6 +24,7 @@ from jirasync.core.actions import (
     CreateIncident,
     CreateIssue,
     EditIssue,
+    EditNote,
     Plan,
     TransitionIssue,
     UpdateIncident,
@@ -80,6 +81,8 @@ class Executor:
                 await self._update_incident(action, t)
             case AddNote():
                 await self._note(action, t)
+            case EditNote():
+                await self._edit_note(action, t)
             case AddResponders():
                 await self._responders(action, t)
             case AddReportComment():
@@ -348,6 +351,15 @@ class Executor:
         self.activity.action(f"incident {action.incident_id}: note {note.get('id')} added")
         if action.source_comment_id:
             await self.links.mirror(link.id, str(note["id"]), action.source_comment_id, "jira")
+
+    async def _edit_note(self, action: EditNote, t: Target) -> None:
+        pagerduty = _need(t.pagerduty, "a PagerDuty connection")
+        await pagerduty.client.edit_note(
+            action.incident_id, action.note_id, action.content, acting_as=t.acting_as
+        )
+        self.activity.action(f"incident {action.incident_id}: note {action.note_id} edited")
+        if t.link is not None:
+            await self.links.synced(t.link.id, {action.synced_key: action.digest})
 
     async def _responders(self, action: AddResponders, t: Target) -> None:
         pagerduty = _need(t.pagerduty, "a PagerDuty connection")
