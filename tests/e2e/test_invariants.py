@@ -416,6 +416,8 @@ def test_no_change_comes_back_as_an_echo(stack: Stack) -> None:
     jira_w, pd_w = writes_during(stack, done)
     assert jira_w == {"POST /rest/api/2/issue/{issueIdOrKey}/transitions": 1}  # alice's
     assert pd_w == {"PUT /incidents/{id}": 1}
+    # alice was looked up in PagerDuty for her comment already: this costs one call in all.
+    assert stack.requests(stack.pagerduty_url) == {"PUT /incidents/{id}": 1}
     with stack.pagerduty() as pd:
         assert pd.get(f"/incidents/{incident_id}").json()["incident"]["status"] == "resolved"
     all_finished(stack)

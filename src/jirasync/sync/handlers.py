@@ -5,6 +5,7 @@ engine's outcomes (retry for transient, dead letter with the remote's message ot
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -42,6 +43,9 @@ from jirasync.sync.users import UserMap
 
 # Returned instead of a PagerDuty user when a change may not be made by anybody.
 SKIP = "\x00skip"
+# How long a PagerDuty user lookup by email is trusted (a new user is found sooner).
+USER_TTL_S = 600.0
+UNKNOWN_USER_TTL_S = 60.0
 
 
 class Handlers:
@@ -50,6 +54,9 @@ class Handlers:
         self.links = links
         self.rules = rules
         self.users = users
+        # (PagerDuty connection, email) → (is a PagerDuty user, until): one lookup per user,
+        # not one per synced change.
+        self._pagerduty_users: dict[tuple[int, str], tuple[bool, float]] = {}
 
     # -- entry points (one per source) ---------------------------------------------------------
     async def pagerduty(self, ctx: EventContext) -> Outcome:
@@ -235,7 +242,7 @@ class Handlers:
         if email is None:
             ctx.activity.action(f"skipped: {how}")
             return SKIP
-        if how == "email" and await pagerduty.client.find_user_by_email(email) is None:
+        if how == "email" and not await self._is_pagerduty_user(pagerduty, email):
             fallback, how = await self.users.remote_for_jira_user(jira.id, pagerduty.id, None, None)
             if fallback is None:
                 ctx.activity.action(
@@ -245,6 +252,16 @@ class Handlers:
             email = fallback
         ctx.activity.action(f"acting in PagerDuty as {email} ({how})")
         return email
+
+    async def _is_pagerduty_user(self, pagerduty: PagerDutyConnection, email: str) -> bool:
+        key = (pagerduty.id, email.lower())
+        known = self._pagerduty_users.get(key)
+        if known is not None and known[1] > time.monotonic():
+            return known[0]
+        found = await pagerduty.client.find_user_by_email(email) is not None
+        ttl = USER_TTL_S if found else UNKNOWN_USER_TTL_S
+        self._pagerduty_users[key] = (found, time.monotonic() + ttl)
+        return found
 
     async def _jql_results(
         self,
