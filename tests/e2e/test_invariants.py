@@ -6,6 +6,10 @@ state and their request counters, never on jirasync's own account of what it did
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -304,6 +308,82 @@ def test_a_crash_between_the_create_and_the_link_row_leaves_one_issue(
     assert len(remote_links(stack, issue["key"])) == 1
     assert len(notes(stack, incident_id)) == 1
     all_finished(stack)
+
+
+@pytest.fixture
+def stack_without_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    """jirasync's web app stores webhooks; `jirasync worker` processes (started by the test)
+    handle them, with short leases so a killed worker's event is taken over quickly."""
+    from jirasync.config import WorkerSettings
+    from jirasync.web.app import create_app
+
+    make = devstack.stack_settings
+
+    def settings(path: Path) -> Any:
+        worker = WorkerSettings(concurrency=4, lease_seconds=2, poll_interval_seconds=0.05)
+        return make(path).model_copy(update={"worker": worker})
+
+    monkeypatch.setattr(devstack, "stack_settings", settings)
+    monkeypatch.setattr(devstack, "jirasync_app", lambda s: create_app(s, run_worker=False))
+    with running_stack(tmp_path) as running:
+        yield running
+
+
+def start_worker(stack: Stack) -> subprocess.Popen[str]:
+    settings = stack.settings
+    env = {
+        **os.environ,
+        "JIRASYNC_DATABASE_URL": settings.database_url.get_secret_value(),
+        "JIRASYNC_DATA_DIR": str(settings.data_dir),
+        "JIRASYNC_LOG_LEVEL": "warning",
+        "JIRASYNC_WORKER__LEASE_SECONDS": str(settings.worker.lease_seconds),
+        "JIRASYNC_WORKER__POLL_INTERVAL_SECONDS": "0.05",
+        "JIRASYNC_RETRY__BACKOFF_BASE_SECONDS": "0.05",
+    }
+    argv = [sys.executable, "-m", "jirasync", "worker", "--concurrency", "4"]
+    return subprocess.Popen(
+        argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+
+
+def test_a_worker_process_killed_after_the_create_leaves_one_issue(
+    stack_without_worker: Stack,
+) -> None:
+    stack = stack_without_worker
+    set_up(stack, sup_rule())
+    # The call after the create hangs, so the worker is surely between create and link row.
+    slow = {"kind": "latency", "latency_ms": 8000, "count": 1}
+    slow |= {"method": "POST", "path": "/rest/api/2/issue/{issueIdOrKey}/remotelink"}
+    httpx.post(f"{stack.jira_url}/_sim/faults", json=slow)
+    first = start_worker(stack)
+    try:
+        incident_id = trigger(stack, "Killed mid-create")
+        wait_for(
+            lambda: stack.requests(stack.jira_url).get(
+                "POST /rest/api/2/issue/{issueIdOrKey}/remotelink"
+            ),
+            timeout=30,
+            what="the worker to be inside the call after the create",
+        )
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        assert rows(stack, "SELECT count(*) AS n FROM links") == [{"n": 0}]
+    finally:
+        if first.poll() is None:
+            first.kill()
+    second = start_worker(stack)
+    try:
+        issue = the_issue(stack, incident_id)
+        wait_for(lambda: rows(stack, "SELECT count(*) AS n FROM links") == [{"n": 1}])
+        stack.settle()
+    finally:
+        second.send_signal(signal.SIGTERM)
+        _, errors = second.communicate(timeout=20)
+    assert stack.requests(stack.jira_url)["POST /rest/api/2/issue"] == 1
+    assert len(remote_links(stack, issue["key"])) == 1
+    assert len(notes(stack, incident_id)) == 1
+    [event] = [e for e in stack.events() if e["source"] == "pagerduty"][:1]
+    assert event["status"] == "done" and event["attempts"] == 2, (event, errors)
 
 
 # -- 9. 429 storms and 5xx on both sides -----------------------------------------------------

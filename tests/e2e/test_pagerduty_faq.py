@@ -579,3 +579,30 @@ def test_a_jira_comment_edit_edits_its_note(stack: Stack) -> None:
         ("Alice Admin", "[Jira] [Alice Example]: Queue at 10k and draining"),
     ]
     assert all(e["status"] in ("done", "ignored") for e in stack.events()), stack.events()
+
+
+def test_a_transition_hidden_by_a_workflow_condition_fails_with_what_jira_offers(
+    stack: Stack,
+) -> None:
+    # Classic workflow: "Start Progress" is offered to the assignee only, and jirasync's
+    # user is not the assignee of the issues it creates.
+    set_up(
+        stack,
+        rule("OPS", "OPS", react=[on_event("incident.acknowledge", IN_PROGRESS, "In Progress")]),
+    )
+    incident_id = trigger(stack, "Replica lag")
+    key = the_issue(stack, incident_id)["key"]
+    stack.reset_counts()
+    update_incident(stack, incident_id, status="acknowledged")
+    stack.settle()
+    [dead] = [e for e in stack.events() if e["status"] == "dead"]
+    assert dead["attempts"] == 1
+    assert dead["reason"] == (
+        f"{key} is Open and Jira offers jirasync's user Resolve Issue → Resolved, Close Issue →"
+        " Closed: no way to In Progress (workflow conditions such as 'only the assignee may start"
+        " progress' hide transitions)"
+    )
+    [link] = rows(stack, "SELECT sync_status, last_error FROM links")
+    assert link == {"sync_status": "error", "last_error": dead["reason"]}
+    assert jira_writes(stack) == {}  # nothing was tried that Jira does not offer
+    assert the_issue(stack, incident_id)["fields"]["status"]["id"] == OPEN
