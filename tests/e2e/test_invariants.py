@@ -422,6 +422,10 @@ def test_every_effect_is_applied_once_through_429_and_5xx_storms(patient_stack: 
         wait_for(lambda: issues_of(stack, incident_id), timeout=60, what=f"issue {n}")
         set_status(stack, incident_id, "acknowledged")
         add_note(stack, incident_id, f"Note {n}")
+        key = wait_for(lambda: linked_key(stack, incident_id), timeout=60, what=f"link {n}")
+        with stack.jira("alice") as jira:
+            body = {"body": f"Comment {n}"}
+            assert call(jira, "POST", f"/rest/api/2/issue/{key}/comment", json=body).is_success
         set_status(stack, incident_id, "resolved")
         return incident_id
 
@@ -437,16 +441,26 @@ def test_every_effect_is_applied_once_through_429_and_5xx_storms(patient_stack: 
         issue = the_issue(stack, incident_id)
         keys.add(issue["key"])
         assert issue["fields"]["status"]["id"] == DONE, (n, issue["fields"]["status"])
-        assert comments(issue) == [f"PagerDuty [Alice Admin]: Note {n}"], issue["key"]
+        assert sorted(comments(issue)) == [
+            f"Comment {n}",
+            f"PagerDuty [Alice Admin]: Note {n}",
+        ], issue["key"]
         assert len(remote_links(stack, issue["key"])) == 1, issue["key"]
         link_note = f"Jira issue {issue['key']}: {stack.jira_url}/browse/{issue['key']}"
-        assert sorted(notes(stack, incident_id)) == sorted([link_note, f"Note {n}"])
+        expected = [link_note, f"Note {n}", f"[Jira] [Alice Example]: Comment {n}"]
+        assert sorted(notes(stack, incident_id)) == sorted(expected)
     assert len(keys) == STORM
     with stack.jira("admin") as jira:
         total = jira.post("/rest/api/2/search", json={"jql": "project = SUP", "maxResults": 0})
     assert total.json()["total"] == STORM + 2  # and the seed's two
     all_finished(stack)
     assert fired > 0  # the storm did hit jirasync's calls
+
+
+def linked_key(stack: Stack, incident_id: str) -> str | None:
+    """The issue key once jirasync has linked it (a comment before that has no incident)."""
+    found = rows(stack, f"SELECT issue_key FROM links WHERE source_id = '{incident_id}'")
+    return str(found[0]["issue_key"]) if found else None
 
 
 # -- 10. no echo -----------------------------------------------------------------------------
