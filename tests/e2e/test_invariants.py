@@ -515,3 +515,27 @@ def test_no_change_comes_back_as_an_echo(stack: Stack) -> None:
     with stack.pagerduty() as pd:
         assert pd.get(f"/incidents/{incident_id}").json()["incident"]["status"] == "resolved"
     all_finished(stack)
+
+
+def test_a_state_the_other_side_is_already_in_is_not_written_again(stack: Stack) -> None:
+    """Resolved in PagerDuty → Done in Jira; reopened and done again in Jira: the incident is
+    resolved already, so nothing is sent (PagerDuty would refuse a second resolve)."""
+    set_up(stack, sup_rule())
+    incident_id = trigger(stack, "Resolved twice")
+    key = the_issue(stack, incident_id)["key"]
+    set_status(stack, incident_id, "resolved")
+    stack.settle()
+    assert the_issue(stack, incident_id)["fields"]["status"]["id"] == DONE
+
+    def reopen_and_finish() -> None:
+        with stack.jira("alice") as jira:
+            for transition in ("11", "31"):  # To Do, then Done again
+                moved = jira.post(
+                    f"/rest/api/2/issue/{key}/transitions",
+                    json={"transition": {"id": transition}},
+                )
+                assert moved.status_code == 204, moved.text
+
+    _, pd_w = writes_during(stack, reopen_and_finish)
+    assert pd_w == {}
+    all_finished(stack)

@@ -119,6 +119,7 @@ class Handlers:
         source = SourceRef(pagerduty.id, "incident", event.incident_id)
         link = await self.links.by_source(source)
         rules = await self.rules.pagerduty(pagerduty_connection_id=pagerduty.id)
+        acted = False
         for jira_id, group in _by_jira(rules, link).items():
             jira = await self.pool.jira(jira_id)
             planner_ctx = await self._pagerduty_context(jira, pagerduty, event, group)
@@ -137,8 +138,32 @@ class Handlers:
                 ),
                 link,
             ):
-                return True
-        return False
+                acted = True
+                break
+        if link is not None:
+            await self._remember_incident_values(pagerduty, link, event)
+        return acted
+
+    async def _remember_incident_values(
+        self, pagerduty: PagerDutyConnection, link: StoredLink, event: IncidentEvent
+    ) -> None:
+        """Once a person's incident change is handled, its status and priority are the pair's
+        last known values: a Jira change asking for the same is not sent (PagerDuty would
+        refuse a second resolve). jirasync's own changes were recorded when it made them."""
+        if event.actor is not None and event.actor.id in pagerduty.own_user_ids:
+            return
+        values: dict[str, str] = {}
+        status = event.incident.get("status")
+        if status in ("triggered", "acknowledged", "resolved"):
+            values["pd.status"] = str(status)
+        priority = event.incident.get("priority")
+        if isinstance(priority, dict):
+            names = await _pagerduty_priorities(pagerduty)
+            name = names.get(str(priority.get("id"))) or priority.get("summary")
+            if name:
+                values["pd.priority"] = str(name)
+        if any(str(link.last_synced.get(k)) != v for k, v in values.items()):
+            await self.links.synced(link.id, values)
 
     async def _pagerduty_context(
         self,
