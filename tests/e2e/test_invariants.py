@@ -519,10 +519,21 @@ def test_no_change_comes_back_as_an_echo(stack: Stack) -> None:
 
 def test_a_state_the_other_side_is_already_in_is_not_written_again(stack: Stack) -> None:
     """Resolved in PagerDuty → Done in Jira; reopened and done again in Jira: the incident is
-    resolved already, so nothing is sent (PagerDuty would refuse a second resolve)."""
+    resolved already, so nothing is sent (PagerDuty would refuse a second resolve). And the
+    other way: an issue someone already moved to In Progress is not moved on acknowledge."""
     set_up(stack, sup_rule())
     incident_id = trigger(stack, "Resolved twice")
     key = the_issue(stack, incident_id)["key"]
+
+    def start_in_jira() -> None:
+        with stack.jira("alice") as jira:
+            body = {"transition": {"id": "21"}}
+            moved = jira.post(f"/rest/api/2/issue/{key}/transitions", json=body)
+            assert moved.status_code == 204, moved.text
+
+    writes_during(stack, start_in_jira)
+    jira_w, _ = writes_during(stack, lambda: set_status(stack, incident_id, "acknowledged"))
+    assert jira_w == {}
     set_status(stack, incident_id, "resolved")
     stack.settle()
     assert the_issue(stack, incident_id)["fields"]["status"]["id"] == DONE
