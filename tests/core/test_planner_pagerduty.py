@@ -11,6 +11,7 @@ from jirasync.core.actions import (
     CreateIncident,
     CreateIssue,
     EditIssue,
+    EditNote,
     TransitionIssue,
     UpdateIncident,
 )
@@ -332,3 +333,29 @@ def test_comment_becomes_an_attributed_note_once() -> None:
     assert plan_issue_event(event, [rule(**REACT)], mirrored, CTX, "main").empty
     unlinked = plan_issue_event(event, [rule(**REACT)], None, CTX, "main")
     assert unlinked.empty and "no incident" in unlinked.reasons[0]
+
+
+def test_comment_edit_follows_on_the_note_jirasync_made_of_it() -> None:
+    author = Actor(Source.JIRA, id="bob", name="bob", display_name="Bob B")
+    edited = issue_event(
+        IssueEventKind.COMMENT_UPDATED, comment=Comment("c1", "Restarted db-1 and db-2", author)
+    )
+    twinned = LinkState(
+        "Q1", "10042", "OPS-42", mirrored=frozenset({"c1", "N1"}), note_twins={"c1": "N1"}
+    )
+    plan = plan_issue_event(edited, [rule(**REACT)], twinned, CTX, "main")
+    [edit] = plan.actions
+    assert edit == EditNote("Q1", "N1", "[Jira] [Bob B]: Restarted db-1 and db-2")
+    # Jira sends an edit twice (comment_updated and jira:issue_updated): the second is a no-op.
+    done = LinkState(
+        "Q1",
+        "10042",
+        "OPS-42",
+        last_synced={"pd.note.N1": edit.digest},
+        mirrored=frozenset({"c1", "N1"}),
+        note_twins={"c1": "N1"},
+    )
+    assert plan_issue_event(edited, [rule(**REACT)], done, CTX, "main").empty
+    # A comment that is itself the twin of a note (or was never synced) has nothing to edit.
+    from_note = LinkState("Q1", "10042", "OPS-42", mirrored=frozenset({"c1", "N1"}))
+    assert plan_issue_event(edited, [rule(**REACT)], from_note, CTX, "main").empty

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,6 +83,24 @@ class AddNote:
 
 
 @dataclass(frozen=True)
+class EditNote:
+    """Follow an edit of a Jira comment on the note jirasync made of it."""
+
+    incident_id: str
+    note_id: str
+    content: str
+
+    @property
+    def synced_key(self) -> str:
+        """`last_synced` key of the content written, so the edit's second webhook is a no-op."""
+        return f"pd.note.{self.note_id}"
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.content.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
 class AddResponders:
     incident_id: str
     user_ids: tuple[str, ...]
@@ -121,6 +140,7 @@ Action = (
     | AddComment
     | UpdateIncident
     | AddNote
+    | EditNote
     | AddResponders
     | CopyAttachment
     | AddReportComment

@@ -19,6 +19,8 @@ class LinkState:
     last_synced: Mapping[str, str] = field(default_factory=dict)
     # Note and comment ids already mirrored (source ids and the ids of the twins we made).
     mirrored: frozenset[str] = frozenset()
+    # Jira comment id → the note jirasync made of it (so comment edits can follow).
+    note_twins: Mapping[str, str] = field(default_factory=dict)
 
     def already(self, key: str, value: str | None) -> bool:
         return value is not None and self.last_synced.get(key) == value

@@ -24,12 +24,13 @@ from jirasync.core.actions import (
     CreateIncident,
     CreateIssue,
     EditIssue,
+    EditNote,
     Plan,
     TransitionIssue,
     UpdateIncident,
 )
 from jirasync.core.errors import RemoteError
-from jirasync.core.workflow import MAX_HOPS, JiraStatus, Transition, next_step
+from jirasync.core.workflow import MAX_HOPS, JiraStatus, Transition, WorkflowMap, next_step
 from jirasync.engine.activity import ActivityRecorder
 from jirasync.sync.connections import HackerOneConnection, JiraConnection, PagerDutyConnection
 from jirasync.sync.links import Links, SourceRef, StoredLink
@@ -80,6 +81,8 @@ class Executor:
                 await self._update_incident(action, t)
             case AddNote():
                 await self._note(action, t)
+            case EditNote():
+                await self._edit_note(action, t)
             case AddResponders():
                 await self._responders(action, t)
             case AddReportComment():
@@ -113,6 +116,13 @@ class Executor:
         else:
             self.activity.action(f"found Jira issue {issue['key']} of an earlier attempt")
         await self.links.intent_done(action.marker, str(issue["key"]))
+        # What the create owes (remote link, note) is done before the link row: once the link
+        # exists, a retried event finds the incident linked and plans nothing more.
+        key = str(issue["key"])
+        await jira.client.put_remote_link(
+            key, action.remote_link_url, action.remote_link_url, action.remote_link_title
+        )
+        note_id = await self._announce_incident(t, key, retried=state != "new")
         synced = {
             "jira.project": action.project_key,
             "jira.issuetype": action.issue_type_id,
@@ -120,26 +130,35 @@ class Executor:
         }
         if action.set_report_reference:
             synced["hackerone.reference"] = ""  # to do: a retry finds it empty and writes it
-        link = await self.links.create(
-            t.source, jira.id, str(issue["id"]), str(issue["key"]), synced
-        )
+        link = await self.links.create(t.source, jira.id, str(issue["id"]), key, synced)
         t.link = link
-        await self._link_back(action, t, link)
+        if note_id is not None:
+            await self.links.mirror(link.id, note_id, f"link-note-{note_id}", "jira")
+        await self._announce_issue(action, t, link)
 
     async def _link_back(self, action: CreateIssue, t: Target, link: StoredLink) -> None:
+        """Finish an escalation whose link exists: the remote link (idempotent by its global
+        id) and the report's reference."""
         await t.jira.client.put_remote_link(
             link.issue_key, action.remote_link_url, action.remote_link_url, action.remote_link_title
         )
         await self._announce_issue(action, t, link)
 
+    async def _announce_incident(self, t: Target, key: str, retried: bool) -> str | None:
+        """The note telling the incident where its issue is; on a retry, the earlier one."""
+        if t.pagerduty is None or t.source.type != "incident":
+            return None
+        content = f"Jira issue {key}: {t.jira.base_url.rstrip('/')}/browse/{key}"
+        if retried:
+            for note in await t.pagerduty.client.notes(t.source.id):
+                if note.get("content") == content:
+                    return str(note["id"])
+        note = await t.pagerduty.client.add_note(t.source.id, content)
+        return str(note["id"])
+
     async def _announce_issue(self, action: CreateIssue, t: Target, link: StoredLink) -> None:
-        """Tell the source where its issue is (PagerDuty note; HackerOne reference)."""
+        """Tell the source where its issue is (HackerOne reference)."""
         browse = f"{t.jira.base_url.rstrip('/')}/browse/{link.issue_key}"
-        if t.pagerduty is not None and t.source.type == "incident":
-            note = await t.pagerduty.client.add_note(
-                t.source.id, f"Jira issue {link.issue_key}: {browse}"
-            )
-            await self.links.mirror(link.id, str(note["id"]), f"link-note-{note['id']}", "jira")
         if t.hackerone is not None and action.set_report_reference:
             await t.hackerone.client.set_issue_tracker_reference(
                 t.source.id, link.issue_key, message=f"Escalated to Jira: {browse}"
@@ -174,15 +193,16 @@ class Executor:
                     raise exc from None
             self.activity.action(f"triggered PagerDuty incident {incident['id']}", rule=action.rule)
         await self.links.intent_done(action.incident_key, str(incident["id"]))
-        source = SourceRef(pagerduty.id, "incident", str(incident["id"]))
-        synced = {"pd.status": incident.get("status"), "pd.priority": _pd_priority(incident)}
-        link = await self.links.create(source, t.jira.id, action.issue_id, action.issue_key, synced)
-        t.link, t.source = link, source
+        # The remote link first: once the link row exists a retry plans nothing more.
         url = str(incident.get("html_url") or "")
         number = incident.get("incident_number") or incident.get("number")
         await t.jira.client.put_remote_link(
             action.issue_key, url, url, f"PagerDuty #{number}: {incident.get('title')}"
         )
+        source = SourceRef(pagerduty.id, "incident", str(incident["id"]))
+        synced = {"pd.status": incident.get("status"), "pd.priority": _pd_priority(incident)}
+        link = await self.links.create(source, t.jira.id, action.issue_id, action.issue_key, synced)
+        t.link, t.source = link, source
 
     # -- Jira updates --------------------------------------------------------------------------
     async def _transition(self, action: TransitionIssue, t: Target) -> None:
@@ -208,11 +228,12 @@ class Executor:
                 if not refreshed:
                     refreshed = True
                     continue
-                name = statuses[current].name if current in statuses else current
-                target = action.status_name or action.status_id
-                raise Impossible(
-                    f"the workflow of {link.issue_key} offers no way from {name} to {target}"
-                )
+                offered = workflow.offered.get(current, ())
+                start = visited[0] if visited else current
+                message = _no_way(link.issue_key, current, action, offered, statuses, start)
+                if visited:
+                    message += await self._walk_back(link, jira, workflow, current, visited[0])
+                raise Impossible(message)
             fields = self._transition_fields(step.required_fields, action, t)
             try:
                 await jira.client.transition(link.issue_key, step.id, fields=fields)
@@ -227,6 +248,29 @@ class Executor:
             visited.append(current)
             current = step.to_status_id
             await self.links.synced(link.id, {"jira.status": current})
+
+    async def _walk_back(
+        self,
+        link: StoredLink,
+        jira: JiraConnection,
+        workflow: WorkflowMap,
+        current: str,
+        start: str,
+    ) -> str:
+        """Undo the steps taken toward a status that turned out unreachable (best effort)."""
+        statuses = await jira.metadata.statuses()
+        name = statuses[start].name if start in statuses else start
+        path = workflow.known_path(current, start)
+        if not path:
+            return f"; the issue stays where the attempt left it (no known way back to {name})"
+        for step in path:
+            try:
+                await jira.client.transition(link.issue_key, step.id)
+            except RemoteError as exc:
+                return f"; moving it back to {name} failed: {exc.message}"
+            await self.links.synced(link.id, {"jira.status": step.to_status_id})
+        self.activity.action(f"{link.issue_key}: moved back to {name}")
+        return f"; it was moved back to {name}"
 
     def _transition_fields(
         self, required: tuple[str, ...], action: TransitionIssue, t: Target
@@ -323,6 +367,15 @@ class Executor:
         if action.source_comment_id:
             await self.links.mirror(link.id, str(note["id"]), action.source_comment_id, "jira")
 
+    async def _edit_note(self, action: EditNote, t: Target) -> None:
+        pagerduty = _need(t.pagerduty, "a PagerDuty connection")
+        await pagerduty.client.edit_note(
+            action.incident_id, action.note_id, action.content, acting_as=t.acting_as
+        )
+        self.activity.action(f"incident {action.incident_id}: note {action.note_id} edited")
+        if t.link is not None:
+            await self.links.synced(t.link.id, {action.synced_key: action.digest})
+
     async def _responders(self, action: AddResponders, t: Target) -> None:
         pagerduty = _need(t.pagerduty, "a PagerDuty connection")
         requester = await _requester(pagerduty)
@@ -362,13 +415,19 @@ def _no_way(
     action: TransitionIssue,
     offered: Sequence[Transition],
     statuses: Mapping[str, JiraStatus],
+    start: str | None = None,
 ) -> str:
     def name(status_id: str) -> str:
         return statuses[status_id].name if status_id in statuses else status_id
 
     choices = ", ".join(f"{t.name} → {name(t.to_status_id)}" for t in offered) or "nothing"
+    where = (
+        f"{key} is {name(current)} and"
+        if start in (None, current)
+        else (f"{key} went from {name(start or current)} to {name(current)}, where")
+    )
     return (
-        f"{key} is {name(current)} and Jira offers jirasync's user {choices}: no way to "
+        f"{where} Jira offers jirasync's user {choices}: no way to "
         f"{action.status_name or name(action.status_id)} (workflow conditions such as "
         "'only the assignee may start progress' hide transitions)"
     )

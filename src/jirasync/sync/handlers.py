@@ -5,6 +5,7 @@ engine's outcomes (retry for transient, dead letter with the remote's message ot
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -42,6 +43,9 @@ from jirasync.sync.users import UserMap
 
 # Returned instead of a PagerDuty user when a change may not be made by anybody.
 SKIP = "\x00skip"
+# How long a PagerDuty user lookup by email is trusted (a new user is found sooner).
+USER_TTL_S = 600.0
+UNKNOWN_USER_TTL_S = 60.0
 
 
 class Handlers:
@@ -50,6 +54,9 @@ class Handlers:
         self.links = links
         self.rules = rules
         self.users = users
+        # (PagerDuty connection, email) → (is a PagerDuty user, until): one lookup per user,
+        # not one per synced change.
+        self._pagerduty_users: dict[tuple[int, str], tuple[bool, float]] = {}
 
     # -- entry points (one per source) ---------------------------------------------------------
     async def pagerduty(self, ctx: EventContext) -> Outcome:
@@ -112,6 +119,7 @@ class Handlers:
         source = SourceRef(pagerduty.id, "incident", event.incident_id)
         link = await self.links.by_source(source)
         rules = await self.rules.pagerduty(pagerduty_connection_id=pagerduty.id)
+        acted = False
         for jira_id, group in _by_jira(rules, link).items():
             jira = await self.pool.jira(jira_id)
             planner_ctx = await self._pagerduty_context(jira, pagerduty, event, group)
@@ -130,8 +138,32 @@ class Handlers:
                 ),
                 link,
             ):
-                return True
-        return False
+                acted = True
+                break
+        if link is not None:
+            await self._remember_incident_values(pagerduty, link, event)
+        return acted
+
+    async def _remember_incident_values(
+        self, pagerduty: PagerDutyConnection, link: StoredLink, event: IncidentEvent
+    ) -> None:
+        """Once a person's incident change is handled, its status and priority are the pair's
+        last known values: a Jira change asking for the same is not sent (PagerDuty would
+        refuse a second resolve). jirasync's own changes were recorded when it made them."""
+        if event.actor is not None and event.actor.id in pagerduty.own_user_ids:
+            return
+        values: dict[str, str] = {}
+        status = event.incident.get("status")
+        if status in ("triggered", "acknowledged", "resolved"):
+            values["pd.status"] = str(status)
+        priority = event.incident.get("priority")
+        if isinstance(priority, dict):
+            names = await _pagerduty_priorities(pagerduty)
+            name = names.get(str(priority.get("id"))) or priority.get("summary")
+            if name:
+                values["pd.priority"] = str(name)
+        if any(str(link.last_synced.get(k)) != v for k, v in values.items()):
+            await self.links.synced(link.id, values)
 
     async def _pagerduty_context(
         self,
@@ -185,19 +217,38 @@ class Handlers:
                 event, [r.rule for r in group], _state(link), planner_ctx, str(jira.id)
             )
             acting = await self._acting_pagerduty_user(ctx, jira, pagerduty, event, plan)
-            if acting is SKIP:
-                continue
-            source = link.source if link else SourceRef(jira.id, "issue", event.issue_id)
-            target = Target(
-                jira,
-                source,
-                link,
-                pagerduty=pagerduty,
-                transition_fields=_transition_fields(group),
-                acting_as=acting or None,
-            )
-            acted |= await self._execute(ctx, plan, target, link)
+            if acting is not SKIP:
+                source = link.source if link else SourceRef(jira.id, "issue", event.issue_id)
+                target = Target(
+                    jira,
+                    source,
+                    link,
+                    pagerduty=pagerduty,
+                    transition_fields=_transition_fields(group),
+                    acting_as=acting or None,
+                )
+                acted |= await self._execute(ctx, plan, target, link)
+            if link is not None:
+                await self._remember_issue_values(jira, link, event)
         return acted
+
+    async def _remember_issue_values(
+        self, jira: JiraConnection, link: StoredLink, event: IssueEvent
+    ) -> None:
+        """Once a person's change is handled, the issue's new status and priority are the
+        pair's last known values: PagerDuty's webhook for the change this made then plans no
+        write back to Jira. (jirasync's own changes were recorded when it made them.)"""
+        if event.actor is not None and event.actor.id in jira.own_users:
+            return
+        values: dict[str, str] = {}
+        status = event.change_of("status")
+        if status is not None and status.to_id:
+            values["jira.status"] = status.to_id
+        priority = event.change_of("priority")
+        if priority is not None and priority.to_text:
+            values["jira.priority"] = priority.to_text
+        if any(str(link.last_synced.get(k)) != v for k, v in values.items()):
+            await self.links.synced(link.id, values)
 
     async def _acting_pagerduty_user(
         self,
@@ -216,7 +267,7 @@ class Handlers:
         if email is None:
             ctx.activity.action(f"skipped: {how}")
             return SKIP
-        if how == "email" and await pagerduty.client.find_user_by_email(email) is None:
+        if how == "email" and not await self._is_pagerduty_user(pagerduty, email):
             fallback, how = await self.users.remote_for_jira_user(jira.id, pagerduty.id, None, None)
             if fallback is None:
                 ctx.activity.action(
@@ -226,6 +277,16 @@ class Handlers:
             email = fallback
         ctx.activity.action(f"acting in PagerDuty as {email} ({how})")
         return email
+
+    async def _is_pagerduty_user(self, pagerduty: PagerDutyConnection, email: str) -> bool:
+        key = (pagerduty.id, email.lower())
+        known = self._pagerduty_users.get(key)
+        if known is not None and known[1] > time.monotonic():
+            return known[0]
+        found = await pagerduty.client.find_user_by_email(email) is not None
+        ttl = USER_TTL_S if found else UNKNOWN_USER_TTL_S
+        self._pagerduty_users[key] = (found, time.monotonic() + ttl)
+        return found
 
     async def _jql_results(
         self,

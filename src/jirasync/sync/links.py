@@ -7,7 +7,7 @@ is inserted once per source object; a create intent once per (source, target).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, insert, select, update
@@ -39,6 +39,7 @@ class StoredLink:
     issue_key: str
     last_synced: Mapping[str, Any]
     mirrored: frozenset[str]
+    note_twins: Mapping[str, str] = field(default_factory=dict)
 
     def state(self) -> LinkState:
         return LinkState(
@@ -47,6 +48,7 @@ class StoredLink:
             issue_key=self.issue_key,
             last_synced={k: str(v) for k, v in self.last_synced.items() if v is not None},
             mirrored=self.mirrored,
+            note_twins=self.note_twins,
         )
 
 
@@ -186,12 +188,17 @@ class Links:
             return await self._stored(conn, row) if row is not None else None
 
     async def _stored(self, conn: Any, row: Any) -> StoredLink:
-        twins = await conn.execute(
-            select(CommentLink.source_comment_id, CommentLink.issue_comment_id).where(
-                CommentLink.link_id == row["id"]
+        twins = (
+            await conn.execute(
+                select(
+                    CommentLink.source_comment_id,
+                    CommentLink.issue_comment_id,
+                    CommentLink.origin,
+                ).where(CommentLink.link_id == row["id"])
             )
-        )
-        mirrored = frozenset(i for pair in twins.all() for i in pair)
+        ).all()
+        mirrored = frozenset(i for t in twins for i in (t.source_comment_id, t.issue_comment_id))
+        note_twins = {t.issue_comment_id: t.source_comment_id for t in twins if t.origin == "jira"}
         return StoredLink(
             id=row["id"],
             source=SourceRef(row["source_connection_id"], row["source_type"], row["source_id"]),
@@ -200,4 +207,5 @@ class Links:
             issue_key=row["issue_key"],
             last_synced=row["last_synced"] or {},
             mirrored=mirrored,
+            note_twins=note_twins,
         )

@@ -18,6 +18,7 @@ from jirasync.core.actions import (
     CreateIncident,
     CreateIssue,
     EditIssue,
+    EditNote,
     Plan,
     TransitionIssue,
     UpdateIncident,
@@ -416,10 +417,17 @@ def _plan_comment(event: IssueEvent, rules: Sequence[Rule], link: LinkState | No
         return Plan().note("the webhook carries no comment text")
     if not any(r.config.sync_comments for r in rules):
         return Plan().note("no rule syncs comments for this issue")
+    who = comment.author.display_name if comment.author and comment.author.display_name else "Jira"
+    content = f"[Jira] [{who}]: {comment.body}"
+    if event.kind is IssueEventKind.COMMENT_UPDATED:
+        twin = link.note_twins.get(comment.id)
+        if twin is None:
+            return Plan().note(f"comment {comment.id} has no note of jirasync's to edit")
+        edit = EditNote(link.source_id, twin, content)
+        if link.already(edit.synced_key, edit.digest):
+            return Plan().note(f"note {twin} already says what comment {comment.id} says")
+        return Plan().add(edit, reason=f"sync_comments: comment {comment.id} edited → note {twin}")
     if comment.id in link.mirrored:
         return Plan().note(f"comment {comment.id} is already on the incident")
-    if event.kind is IssueEventKind.COMMENT_UPDATED:
-        return Plan().note("PagerDuty notes cannot follow comment edits of unsynced comments")
-    who = comment.author.display_name if comment.author and comment.author.display_name else "Jira"
-    note = AddNote(link.source_id, f"[Jira] [{who}]: {comment.body}", comment.id)
+    note = AddNote(link.source_id, content, comment.id)
     return Plan().add(note, reason="sync_comments: comment → note")
