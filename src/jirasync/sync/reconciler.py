@@ -240,20 +240,22 @@ class Reconciler:
         return sorted(found)
 
     async def _since(self, connection_id: int, cursor: datetime | None = None) -> datetime:
-        """From the cursor (epoch ms, or the moment given) minus the overlap; a connection never
-        polled starts at its creation, since any webhook after that may have been lost."""
+        """From the cursor (epoch ms, or the moment given) minus the overlap, but never before
+        the connection was created: what happened before that is for `jirasync backfill`. A
+        connection never polled starts at its creation, since any webhook after it may be lost."""
+        async with self.runtime.db.read() as conn:
+            created = await conn.scalar(
+                select(Connection.created_at).where(Connection.id == connection_id)
+            )
+        floor = created or datetime.now(UTC)
         stored = await self.cursors.get(connection_id) if cursor is None else None
         if cursor is not None:
             start = cursor
         elif stored is not None:
             start = datetime.fromtimestamp(int(stored) / 1000, UTC)
         else:
-            async with self.runtime.db.read() as conn:
-                created = await conn.scalar(
-                    select(Connection.created_at).where(Connection.id == connection_id)
-                )
-            start = created or datetime.now(UTC)
-        return start - timedelta(seconds=self.settings.overlap_seconds)
+            return floor
+        return max(start - timedelta(seconds=self.settings.overlap_seconds), floor)
 
     @asynccontextmanager
     async def _exclusive(self) -> AsyncIterator[bool]:
