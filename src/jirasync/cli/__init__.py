@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from jirasync.cli import server, sim, sync
+from jirasync.cli import bench, server, sim, sync
 
 app = typer.Typer(
     name="jirasync",
@@ -15,6 +15,7 @@ app = typer.Typer(
 app.add_typer(sim.app, name="sim")
 server.register(app)
 sync.register(app)
+bench.register(app)
 
 
 def main() -> None:
