@@ -58,6 +58,12 @@ def test_pagerduty_workloads_through_the_command(tmp_path: Path) -> None:
     assert replay["dropped_as_redelivered"] + replay["new_inbox_events"] >= 3
     assert all(not calls for calls in replay["simulator_counts"].values())
 
+    again = by_name(document["pagerduty"][4:5])["W4b"]
+    assert (again["items"], again["events"], again["statuses"]) == (3, 3, {"ignored": 3})
+    assert (again["writes_total"], again["duplicates"], again["lost"]) == (0, 0, 0)
+    # after the restart only metadata caches fill (statuses, priorities), nothing per item
+    assert again["warm_calls_per_item"] == {}
+
     echo = w["W5"]
     # issue created + link note per incident, transition per ack, comment + update per note
     assert echo["events"] == 3 * 2 + 2 + 2 * 2

@@ -168,10 +168,14 @@ class HackerOneBench:
         stack = self.stack
         after = self.bench.last_event_id()
         stack.reset_counts()
+        cpu = self.bench.cpu()
+        started = time.perf_counter()
         driver = Driver(self.concurrency)
         answers = driver.run(base_url, requests, **client)
         expect(answers, *statuses)
         stack.settle(timeout=settle_s)
+        wall = time.perf_counter() - started
+        cpu_used = self.bench.cpu_since(cpu)
         on_jira = driver.sent if base_url == stack.jira_url else Counter()
         on_h1 = driver.sent if base_url.startswith(stack.hackerone_url) else Counter()
         sim = {
@@ -182,7 +186,13 @@ class HackerOneBench:
         mine, echo = split(events, driven)
         self.echo += echo
         w = Workload(name, description, mine, echo, sim_calls=sim, items=len(requests))
-        w.extra["driver_seconds"] = round(driver.seconds, 3)
+        w.extra.update(
+            {
+                "driver_seconds": round(driver.seconds, 3),
+                "wall_seconds": round(wall, 3),
+                "cpu_seconds": cpu_used,
+            }
+        )
         w.targets.append(Target("echo writes = 0", 0, sum(len(e.writes) for e in echo)))
         return w, answers
 

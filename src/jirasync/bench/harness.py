@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -38,6 +39,36 @@ class BenchStack:
     stack: Stack
     _server: ServerThread
 
+    def components(self) -> dict[str, str]:
+        """Server thread name → what runs in it."""
+        s = self.stack
+        return {
+            f"server {s.jira_url}": "jira sim",
+            f"server {s.pagerduty_url}": "pagerduty sim",
+            f"server {s.hackerone_url}": "hackerone sim",
+            f"server {s.jirasync_url}": "jirasync",
+            threading.main_thread().name: "driver + measuring",
+        }
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds used so far by each component's threads (Linux; empty elsewhere).
+
+        Unnamed threads are mostly aiosqlite's, one per open connection: jirasync's database
+        work (the driver's measuring queries open and close theirs between workloads)."""
+        names = self.components()
+        totals: dict[str, float] = {}
+        tick = os.sysconf("SC_CLK_TCK")
+        for thread in threading.enumerate():
+            try:
+                stat = Path(f"/proc/self/task/{thread.native_id}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            seconds = (int(fields[11]) + int(fields[12])) / tick
+            what = names.get(thread.name, "other threads (aiosqlite: jirasync's DB)")
+            totals[what] = totals.get(what, 0.0) + seconds
+        return totals
+
     def restart(self) -> None:
         """Stop jirasync (web app, worker, database pool) and start a new one on the same
         database and port: nothing survives in memory (caches, clients), only the database."""
@@ -60,6 +91,10 @@ class BenchStack:
             raise RuntimeError(f"port {port} stayed busy after the restart")
         self._server = server.start()
         self.stack.service = holder["service"]
+
+    def cpu_since(self, before: dict[str, float]) -> dict[str, float]:
+        after = self.cpu()
+        return {k: round(max(0.0, v - before.get(k, 0.0)), 2) for k, v in sorted(after.items())}
 
     def last_event_id(self) -> int:
         async def read() -> int:

@@ -15,6 +15,8 @@ others (in these workloads nobody but jirasync writes to Jira).
 
 from __future__ import annotations
 
+import asyncio
+import json
 import tempfile
 import time
 from collections import Counter
@@ -35,7 +37,11 @@ from jirasync.bench.report import (
     split,
     subtract,
 )
+from jirasync.crypto import SecretBox
 from jirasync.devstack import PD_FROM, PD_HEADERS, Stack
+from jirasync.sim.pagerduty.signing import signature_header
+from jirasync.store.db import Database
+from jirasync.sync.runtime import SyncRuntime
 
 SERVICE = "PSVC001"  # Checkout API in the PagerDuty simulator's default seed
 PROJECT = "SUP"
@@ -161,10 +167,14 @@ class PagerDutyBench:
         stack = self.stack
         after = self.bench.last_event_id()
         stack.reset_counts()
+        cpu = self.bench.cpu()
+        started = time.perf_counter()
         driver = Driver(self.concurrency)
         answers = driver.run(stack.pagerduty_url, requests, headers=_pd_headers())
         expect(answers, *statuses)
         stack.settle(timeout=settle_s)
+        wall = time.perf_counter() - started
+        cpu_used = self.bench.cpu_since(cpu)
         sim = {
             "jira": subtract(stack.requests(stack.jira_url), Counter()),
             "pagerduty": subtract(stack.requests(stack.pagerduty_url), driver.sent),
@@ -173,7 +183,13 @@ class PagerDutyBench:
         mine, echo = split(events, driven)
         self.echo += echo
         workload = Workload(name, description, mine, echo, sim_calls=sim, items=len(requests))
-        workload.extra["driver_seconds"] = round(driver.seconds, 3)
+        workload.extra.update(
+            {
+                "driver_seconds": round(driver.seconds, 3),
+                "wall_seconds": round(wall, 3),
+                "cpu_seconds": cpu_used,
+            }
+        )
         return workload, answers
 
     def w1_create(self, n: int) -> Workload:
@@ -336,6 +352,78 @@ class PagerDutyBench:
         )
         return w
 
+    def w4b_replay_new_ids(self) -> Workload:
+        """The W1 webhooks again, as if PagerDuty had sent each event a second time under a new
+        event id (re-signed with the subscription's secret): past intake's duplicate check, so
+        the worker and the planner must find the links and write nothing."""
+        stack = self.stack
+        log = httpx.get(
+            f"{stack.pagerduty_url}/_sim/webhooks",
+            params={"event": "incident.triggered"},
+            timeout=60,
+        ).json()["deliveries"]
+        wanted = set(self.incidents)
+        deliveries = [d for d in log if d["state"] == "delivered" and _incident(d) in wanted]
+        secrets = _webhook_secrets(stack)
+        base = stack.jirasync_url
+        requests = []
+        for d in deliveries:
+            body = json.loads(d["body"])
+            body["event"]["id"] = f"{body['event']['id']}-again"
+            raw = json.dumps(body).encode()
+            headers = {
+                "Content-Type": "application/json",
+                "X-Webhook-Id": f"{d['headers'].get('X-Webhook-Id', d['id'])}-again",
+                "X-PagerDuty-Signature": signature_header(secrets, raw),
+            }
+            requests.append(
+                Request(
+                    "POST",
+                    d["url"].removeprefix(base),
+                    "POST /webhooks/pagerduty/{id}",
+                    content=raw,
+                    headers=headers,
+                )
+            )
+        after = self.bench.last_event_id()
+        stack.reset_counts()
+        cpu = self.bench.cpu()
+        started = time.perf_counter()
+        driver = Driver(self.concurrency)
+        answers = driver.run(base, requests)
+        expect(answers, 202)
+        stack.settle(timeout=120)
+        wall = time.perf_counter() - started
+        events = read_events(stack.settings, after)
+        mine, echo = split(events, driven)
+        sim = {
+            "jira": subtract(stack.requests(stack.jira_url), Counter()),
+            "pagerduty": subtract(stack.requests(stack.pagerduty_url), Counter()),
+        }
+        w = Workload(
+            "W4b replay, new ids",
+            f"{len(requests)} W1 webhooks re-sent under new event ids (re-signed) after the "
+            "restart: through the worker and planner",
+            mine,
+            echo,
+            sim_calls=sim,
+            items=len(requests),
+        )
+        w.extra.update(
+            {
+                "wall_seconds": round(wall, 3),
+                "cpu_seconds": self.bench.cpu_since(cpu),
+                "reasons": dict(Counter(e.reason or "" for e in mine).most_common(3)),
+            }
+        )
+        self._outcome(w)
+        writes = sum(len(e.writes) for e in events)
+        w.targets += [
+            Target("writes = 0", 0, writes),
+            Target("warm calls per event = 0", 0, _sum(w.per_item(warm=True))),
+        ]
+        return w
+
     def w5_echo(self) -> Workload:
         echo = self.echo
         kinds = Counter(kind(e) for e in echo)
@@ -370,6 +458,25 @@ class PagerDutyBench:
         return int(found["total"])
 
 
+def _sum(values: dict[str, float]) -> float:
+    return round(sum(values.values()), 3)
+
+
+def _webhook_secrets(stack: Stack) -> list[str]:
+    """The signing secrets jirasync keeps for its PagerDuty subscriptions."""
+
+    async def read(db: Database, secrets: SecretBox) -> list[str]:
+        runtime = SyncRuntime(db, secrets)
+        try:
+            pagerduty = await runtime.pool.pagerduty(stack.connections["pagerduty"])
+            return [s.get_secret_value() for s in pagerduty.credentials.webhook_secrets.values()]
+        finally:
+            await runtime.close()
+
+    found: list[str] = asyncio.run(stack._store(read))
+    return found
+
+
 def _pd_headers() -> dict[str, str]:
     return {**PD_HEADERS, "From": "alice@example.com"}
 
@@ -388,5 +495,5 @@ def run(n: int, n_other: int | None = None, concurrency: int = 16) -> list[Workl
         pd = PagerDutyBench(bench, concurrency)
         workloads = [pd.w1_create(n), pd.w2_status(n_other), pd.w3_notes(n_other)]
         w5 = pd.w5_echo()
-        workloads += [pd.w4_replay(), w5]
+        workloads += [pd.w4_replay(), pd.w4b_replay_new_ids(), w5]
         return workloads

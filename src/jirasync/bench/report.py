@@ -68,6 +68,7 @@ class Event:
     finished_at: datetime | None
     body: bytes
     duplicates: int
+    reason: str | None
     calls: list[Call] = field(default_factory=list)
 
     def json(self) -> dict[str, Any]:
@@ -122,6 +123,7 @@ async def _read_events(settings: Settings, after_id: int) -> list[Event]:
                     InboxEvent.finished_at,
                     InboxEvent.body,
                     InboxEvent.duplicates,
+                    InboxEvent.reason,
                 )
                 .where(InboxEvent.id > after_id)
                 .order_by(InboxEvent.id)
@@ -371,6 +373,13 @@ def render(
             targets.add_row(w.name, t.what, f"{t.limit:g}", f"{t.measured:.2f}", mark)
     console.print(targets)
     for w in workloads:
+        cpu = w.extra.get("cpu_seconds")
+        if cpu:
+            used = ", ".join(f"{k} {v:.1f}" for k, v in cpu.items() if v)
+            console.print(
+                f"[bold]{w.name}[/bold]: wall {w.extra.get('wall_seconds', 0):.1f} s; "
+                f"CPU s by component: {used}"
+            )
         for note in w.notes:
             console.print(f"[bold]{w.name}[/bold]: {note}")
     console.print(

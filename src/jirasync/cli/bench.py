@@ -4,6 +4,7 @@ simulators over HTTP (and the engine's no-op throughput), as tables and a JSON r
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 import time
 from enum import StrEnum
@@ -13,7 +14,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-console = Console()
+# Wide enough for the route tables when the output goes to a file or a pipe.
+console = Console(width=None if sys.stdout.isatty() else 150)
 
 
 class Suite(StrEnum):
