@@ -43,7 +43,8 @@ H1_TOKEN = ("jirasync-sim", "h1-sim-token-0123456789abcdef")
 H1_SECRET = "h1-sim-webhook-secret"  # noqa: S105 (the simulator's published test secret)
 # A person on the program's team, with an API token of their own: their changes are not ours.
 TRIAGER = ("bench-triager", "bench-triager-token")
-OWN_H1_USERS = frozenset({H1_TOKEN[0]})
+# The token's identifier, and the user HackerOne shows as the actor of what the token does.
+OWN_H1_USERS = frozenset({H1_TOKEN[0], "jirasync-api"})
 OWN_JIRA_USERS = frozenset({"admin"})
 
 
