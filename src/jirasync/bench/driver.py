@@ -25,6 +25,8 @@ class Request:
 @dataclass
 class Driver:
     concurrency: int = 16
+    # Requests per second, paced (open loop); None: as fast as `concurrency` allows (a burst).
+    rate: float | None = None
     sent: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
 
@@ -45,8 +47,11 @@ class Driver:
         async with httpx.AsyncClient(
             base_url=base_url, timeout=60, limits=limits, **client
         ) as http:
+            start = time.perf_counter()
 
-            async def one(request: Request) -> httpx.Response:
+            async def one(n: int, request: Request) -> httpx.Response:
+                if self.rate:
+                    await asyncio.sleep(max(0.0, start + n / self.rate - time.perf_counter()))
                 async with gate:
                     return await http.request(
                         request.method,
@@ -56,7 +61,7 @@ class Driver:
                         headers=request.headers,
                     )
 
-            return list(await asyncio.gather(*(one(r) for r in requests)))
+            return list(await asyncio.gather(*(one(n, r) for n, r in enumerate(requests))))
 
 
 def expect(answers: list[httpx.Response], *statuses: int) -> None:

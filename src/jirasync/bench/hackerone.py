@@ -148,8 +148,9 @@ def issues_by_report(stack: Stack) -> dict[str, list[str]]:
 
 
 class HackerOneBench:
-    def __init__(self, bench: BenchStack, concurrency: int = 16) -> None:
+    def __init__(self, bench: BenchStack, concurrency: int = 16, rate: float | None = None) -> None:
         self.bench = bench
+        self.rate = rate
         self.stack = bench.stack
         self.concurrency = concurrency
         self.reports: list[str] = []
@@ -171,7 +172,7 @@ class HackerOneBench:
         stack.reset_counts()
         cpu = self.bench.cpu()
         started = time.perf_counter()
-        driver = Driver(self.concurrency)
+        driver = Driver(self.concurrency, rate=self.rate)
         answers = driver.run(base_url, requests, **client)
         expect(answers, *statuses)
         stack.settle(timeout=settle_s)
@@ -392,7 +393,7 @@ def _total(values: dict[str, float]) -> float:
     return round(sum(values.values()), 3)
 
 
-def run(n: int, concurrency: int = 16) -> list[Workload]:
+def run(n: int, concurrency: int = 16, rate: float | None = None) -> list[Workload]:
     with tempfile.TemporaryDirectory() as tmp, bench_stack(Path(tmp)) as bench:
         stack = bench.stack
         _seed(stack)
@@ -403,7 +404,7 @@ def run(n: int, concurrency: int = 16) -> list[Workload]:
             f"{stack.hackerone_url}/_sim/programs/{PROGRAM}/webhooks",
             json={"webhooks": [{"url": url, "secret": H1_SECRET, "events": "all"}]},
         ).raise_for_status()
-        h1 = HackerOneBench(bench, concurrency)
+        h1 = HackerOneBench(bench, concurrency, rate)
         workloads = [h1.h0_new(n), h1.h1_escalate(), h1.h2_hacker_comment(), h1.h3_jira_comment()]
         echo = h1.h5_echo()
         return [*workloads, h1.h4_replay(), echo]

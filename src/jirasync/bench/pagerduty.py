@@ -149,8 +149,9 @@ def issues_by_incident(stack: Stack) -> Counter[str]:
 
 
 class PagerDutyBench:
-    def __init__(self, bench: BenchStack, concurrency: int = 16) -> None:
+    def __init__(self, bench: BenchStack, concurrency: int = 16, rate: float | None = None) -> None:
         self.bench = bench
+        self.rate = rate
         self.stack = bench.stack
         self.concurrency = concurrency
         self.incidents: list[str] = []
@@ -169,7 +170,7 @@ class PagerDutyBench:
         stack.reset_counts()
         cpu = self.bench.cpu()
         started = time.perf_counter()
-        driver = Driver(self.concurrency)
+        driver = Driver(self.concurrency, rate=self.rate)
         answers = driver.run(stack.pagerduty_url, requests, headers=_pd_headers())
         expect(answers, *statuses)
         stack.settle(timeout=settle_s)
@@ -485,14 +486,16 @@ def _incident(delivery: dict[str, Any]) -> str:
     return str(delivery["key"]).rsplit(":", 1)[-1]
 
 
-def run(n: int, n_other: int | None = None, concurrency: int = 16) -> list[Workload]:
+def run(
+    n: int, n_other: int | None = None, concurrency: int = 16, rate: float | None = None
+) -> list[Workload]:
     """All five PagerDuty workloads on a fresh stack; `n_other` incidents for W2/W3."""
     n_other = n if n_other is None else min(n_other, n)
     with tempfile.TemporaryDirectory() as tmp, bench_stack(Path(tmp)) as bench:
         stack = bench.stack
         stack.apply(setup_document(stack))
         stack.check(fix=True)
-        pd = PagerDutyBench(bench, concurrency)
+        pd = PagerDutyBench(bench, concurrency, rate)
         workloads = [pd.w1_create(n), pd.w2_status(n_other), pd.w3_notes(n_other)]
         w5 = pd.w5_echo()
         workloads += [pd.w4_replay(), pd.w4b_replay_new_ids(), w5]

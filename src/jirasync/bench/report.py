@@ -232,6 +232,22 @@ class Workload:
     def item_count(self) -> int:
         return self.items if self.items is not None else len(self.driven)
 
+    def all_rate(self) -> float | None:
+        """Every event of the workload (driven and echo) per second of processing."""
+        events = self.driven + self.echo
+        finished = [e.finished_at for e in events if e.finished_at]
+        if not events or not finished:
+            return None
+        seconds = (max(finished) - min(e.received_at for e in events)).total_seconds()
+        return len(events) / seconds if seconds else None
+
+    def cpu_ms_per_event(self) -> float | None:
+        """jirasync's CPU (its server thread and its database threads) per event handled."""
+        cpu = self.extra.get("cpu_seconds") or {}
+        events = len(self.driven) + len(self.echo)
+        used = sum(v for k, v in cpu.items() if k == "jirasync" or k.startswith("other"))
+        return used * 1000 / events if cpu and events else None
+
     def calls_per_item(self) -> dict[str, float]:
         counts: Counter[str] = Counter(c.label for e in self.driven for c in e.calls)
         n = self.item_count or 1
@@ -263,6 +279,8 @@ class Workload:
             "statuses": self.statuses(self.driven),
             "seconds": round(seconds, 3) if seconds is not None else None,
             "events_per_s": round(rate, 1) if rate is not None else None,
+            "all_events_per_s": _round(self.all_rate()),
+            "jirasync_cpu_ms_per_event": _round(self.cpu_ms_per_event()),
             "latency_ms": {
                 "measured_events": len(latencies),
                 "p50": _round(_pct(latencies, 50)),
@@ -328,6 +346,8 @@ def render(
         "items",
         "events",
         "events/s",
+        "all ev/s",
+        "CPU ms/ev",
         "p50 ms",
         "p95 ms",
         "p99 ms",
@@ -346,6 +366,8 @@ def render(
             str(d["items"]),
             str(d["events"]),
             _fmt(d["events_per_s"]),
+            _fmt(d["all_events_per_s"]),
+            _fmt(d["jirasync_cpu_ms_per_event"]),
             _fmt(lat["p50"]),
             _fmt(lat["p95"]),
             _fmt(lat["p99"]),

@@ -36,6 +36,10 @@ def bench_command(
         typer.Option(help="Items for the PagerDuty status/notes workloads (default: min(N, 200))."),
     ] = None,
     concurrency: Annotated[int, typer.Option(help="Requests the load driver sends at once.")] = 16,
+    rate: Annotated[
+        float | None,
+        typer.Option(help="Pace the driver at this many items/s (default: a burst)."),
+    ] = None,
     engine_events: Annotated[int, typer.Option(help="Events for the engine benchmark.")] = 2000,
     postgres: Annotated[
         bool, typer.Option(help="Engine benchmark also on a temporary PostgreSQL cluster.")
@@ -48,20 +52,23 @@ def bench_command(
     from jirasync.log import configure_logging
 
     configure_logging("warning")
-    document: dict[str, Any] = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    document: dict[str, Any] = {
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "driver": {"concurrency": concurrency, "rate_per_s": rate},
+    }
     document["machine_before"] = machine()
     if suite in (Suite.PAGERDUTY, Suite.ALL):
         from jirasync.bench import pagerduty
 
         size = n or 500
-        workloads = pagerduty.run(size, n_other or min(size, 200), concurrency)
+        workloads = pagerduty.run(size, n_other or min(size, 200), concurrency, rate)
         report.render(console, f"PagerDuty ⇄ Jira, N = {size}", workloads, machine())
         document["pagerduty"] = [w.as_dict() for w in workloads]
     if suite in (Suite.HACKERONE, Suite.ALL):
         from jirasync.bench import hackerone
 
         size = n or 200
-        workloads = hackerone.run(size, concurrency)
+        workloads = hackerone.run(size, concurrency, rate)
         report.render(console, f"HackerOne ⇄ Jira, N = {size}", workloads, machine())
         document["hackerone"] = [w.as_dict() for w in workloads]
     if suite in (Suite.ENGINE, Suite.ALL):
