@@ -373,6 +373,67 @@ class HackerOneBench:
         )
         return w
 
+    def h4b_replay_new_ids(self) -> Workload:
+        """The triage webhooks again under new X-H1-Delivery ids (the signature covers only the
+        body): past intake's duplicate check, so the worker and planner must write nothing."""
+        stack = self.stack
+        log = httpx.get(
+            f"{stack.hackerone_url}/_sim/webhooks", params={"event": "report_triaged"}, timeout=60
+        ).json()["deliveries"]
+        base = stack.jirasync_url
+        requests = []
+        for d in log:
+            if d["state"] != "delivered":
+                continue
+            headers = {k: v for k, v in d["headers"].items() if k.lower() != "content-length"}
+            for name in [k for k in headers if k.lower() == "x-h1-delivery"]:
+                headers[name] = f"{headers[name]}-again"
+            requests.append(
+                Request(
+                    "POST",
+                    d["url"].removeprefix(base),
+                    "POST /webhooks/hackerone/{id}",
+                    content=d["body"].encode(),
+                    headers=headers,
+                )
+            )
+        after = self.bench.last_event_id()
+        stack.reset_counts()
+        cpu = self.bench.cpu()
+        started = time.perf_counter()
+        answers = Driver(self.concurrency).run(base, requests)
+        expect(answers, 202)
+        stack.settle(timeout=120)
+        wall = time.perf_counter() - started
+        events = read_events(stack.settings, after)
+        mine, echo = split(events, driven)
+        sim = {
+            "jira": subtract(stack.requests(stack.jira_url), Counter()),
+            "hackerone": subtract(stack.requests(stack.hackerone_url), Counter()),
+        }
+        w = Workload(
+            "H4b replay, new ids",
+            f"{len(requests)} triage webhooks under new delivery ids after the restart",
+            mine,
+            echo,
+            sim_calls=sim,
+            items=len(requests),
+        )
+        w.extra.update(
+            {
+                "wall_seconds": round(wall, 3),
+                "cpu_seconds": self.bench.cpu_since(cpu),
+                "reasons": dict(Counter(e.reason or "" for e in mine).most_common(3)),
+            }
+        )
+        found = issues_by_report(stack)
+        w.duplicates = sum(max(0, len(found.get(r, [])) - 1) for r in self.reports)
+        w.targets += [
+            Target("writes = 0", 0, sum(len(e.writes) for e in events)),
+            Target("warm calls per event = 0", 0, _total(w.per_item(warm=True))),
+        ]
+        return w
+
     def h5_echo(self) -> Workload:
         kinds = Counter(kind(e) for e in self.echo)
         w = Workload(
@@ -407,4 +468,4 @@ def run(n: int, concurrency: int = 16, rate: float | None = None) -> list[Worklo
         h1 = HackerOneBench(bench, concurrency, rate)
         workloads = [h1.h0_new(n), h1.h1_escalate(), h1.h2_hacker_comment(), h1.h3_jira_comment()]
         echo = h1.h5_echo()
-        return [*workloads, h1.h4_replay(), echo]
+        return [*workloads, h1.h4_replay(), h1.h4b_replay_new_ids(), echo]
