@@ -29,7 +29,9 @@ def bench_command(
     suite: Annotated[Suite, typer.Argument(help="Which workloads to run.")] = Suite.ALL,
     n: Annotated[
         int | None,
-        typer.Option("--n", help="Items per workload (PagerDuty W1 incidents, HackerOne reports)."),
+        typer.Option(
+            "--n", help="PagerDuty W1 incidents (default 500), HackerOne reports (default 200)."
+        ),
     ] = None,
     n_other: Annotated[
         int | None,
