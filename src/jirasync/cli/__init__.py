@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from jirasync.cli import hackerone, ops, server, sim, sync
+from jirasync.cli import bench, hackerone, ops, server, sim, sync
 
 app = typer.Typer(
     name="jirasync",
@@ -17,6 +17,7 @@ server.register(app)
 sync.register(app)
 ops.register(app)
 hackerone.register(app)
+bench.register(app)
 
 
 def main() -> None:
