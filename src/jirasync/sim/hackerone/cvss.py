@@ -23,10 +23,11 @@ METRICS = tuple(WEIGHTS)
 CHANGED_PRIVILEGES = {"none": 0.85, "low": 0.68, "high": 0.5}
 
 
-def invalid_metric(metrics: dict[str, str]) -> str | None:
+def invalid_metric(metrics: dict[str, object]) -> str | None:
     """The first CVSS 3 metric that is missing or has an unknown value, if any."""
     for name in METRICS:
-        if metrics.get(name) not in WEIGHTS[name]:
+        value = metrics.get(name)
+        if not isinstance(value, str) or value not in WEIGHTS[name]:
             return name
     return None
 
