@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from jirasync.config import WorkerSettings
 from jirasync.engine import Done, EventContext, Outcome
@@ -19,6 +19,11 @@ async def _event(db) -> InboxEvent:
         return (await session.execute(select(InboxEvent))).scalar_one()
 
 
+async def _expire_leases(db) -> None:
+    async with db.write() as conn:
+        await conn.execute(update(InboxEvent).values(available_at=utcnow()))
+
+
 async def test_an_expired_lease_is_claimed_again_and_the_old_owner_is_fenced(
     any_harness, registry
 ) -> None:
@@ -30,8 +35,9 @@ async def test_an_expired_lease_is_claimed_again_and_the_old_owner_is_fenced(
 
     registry.register("test", handle)
     await any_harness.receive("k", "d")
-    [stale] = await claim(any_harness.db, owner="crashed", limit=10, lease_seconds=0.2)
+    [stale] = await claim(any_harness.db, owner="crashed", limit=10, lease_seconds=60)
     assert await claim(any_harness.db, owner="other", limit=10, lease_seconds=5) == []
+    await _expire_leases(any_harness.db)  # a minute passes without a word from "crashed"
 
     assert await any_harness.drain() == {"done": 1}
     assert attempts == [2]
