@@ -7,6 +7,7 @@ Credentials are decrypted here and nowhere else, and only into the auth objects 
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -107,16 +108,29 @@ AnyConnection = JiraConnection | PagerDutyConnection | HackerOneConnection
 
 
 class ConnectionPool:
-    """One built connection per row id, rebuilt when the row changes (`updated_at`)."""
+    """One built connection per row id, rebuilt when the row changes (`updated_at`).
 
-    def __init__(self, db: Database, secrets: SecretBox) -> None:
+    The row is read again at most every `recheck_seconds`: every event looks its connections
+    up several times, and an edit made in another process may take that long to apply.
+    """
+
+    def __init__(self, db: Database, secrets: SecretBox, recheck_seconds: float = 5.0) -> None:
         self._db = db
         self._secrets = secrets
         self._built: dict[int, tuple[Any, AnyConnection]] = {}
+        self._checked: dict[int, float] = {}
+        self._recheck_seconds = recheck_seconds
         self._lock = asyncio.Lock()
 
     async def get(self, connection_id: int) -> AnyConnection:
+        built = self._built.get(connection_id)
+        checked = self._checked.get(connection_id)
+        fresh = checked is not None and time.monotonic() - checked < self._recheck_seconds
+        if built is not None and fresh:
+            return built[1]
+        self._checked.pop(connection_id, None)
         row = await self._row(connection_id)
+        self._checked[connection_id] = time.monotonic()
         built = self._built.get(connection_id)
         if built is not None and built[0] == row.updated_at:
             return built[1]
@@ -152,6 +166,14 @@ class ConnectionPool:
         for _, connection in self._built.values():
             await _close(connection)
         self._built.clear()
+        self._checked.clear()
+
+    def forget(self, connection_id: int | None = None) -> None:
+        """Read the row(s) again on next use: this process just changed them."""
+        if connection_id is None:
+            self._checked.clear()
+        else:
+            self._checked.pop(connection_id, None)
 
     async def _row(self, connection_id: int) -> Connection:
         async with self._db.sessions() as session:

@@ -237,10 +237,13 @@ class Handlers:
     ) -> None:
         """Once a person's change is handled, the issue's new status and priority are the
         pair's last known values: PagerDuty's webhook for the change this made then plans no
-        write back to Jira. (jirasync's own changes were recorded when it made them.)"""
+        write back to Jira. (jirasync's own changes were recorded when it made them; the echo
+        of its create still tells where a new issue starts.)"""
+        values = _first_sight(link, event)
         if event.actor is not None and event.actor.id in jira.own_users:
+            if values:
+                await self.links.synced(link.id, values)
             return
-        values: dict[str, str] = {}
         status = event.change_of("status")
         if status is not None and status.to_id:
             values["jira.status"] = status.to_id
@@ -385,6 +388,20 @@ class Handlers:
                 await self.links.failed(failing_link.id, str(exc))
             raise
         return True
+
+
+def _first_sight(link: StoredLink, event: IssueEvent) -> dict[str, str]:
+    """Where the issue stands, for a link that has never seen it (one jirasync just created):
+    its first transition then needs no read of the issue."""
+    if link.last_synced.get("jira.status") or event.issue is None:
+        return {}
+    fields = event.issue.get("fields") or {}
+    values = {
+        "jira.status": (fields.get("status") or {}).get("id"),
+        "jira.project": (fields.get("project") or {}).get("key"),
+        "jira.issuetype": (fields.get("issuetype") or {}).get("id"),
+    }
+    return {k: str(v) for k, v in values.items() if v and not link.last_synced.get(k)}
 
 
 def _incident_link(links: Sequence[StoredLink], pagerduty_id: int) -> StoredLink | None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from datetime import datetime
+from typing import TypeVar, cast
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -42,20 +43,24 @@ class HackerOneEscalation:
 
 
 class RuleBook:
+    """The stored rules, read on every lookup (an edit applies to the next event) but validated
+    again only when a row changed: validation is most of a lookup's cost."""
+
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._parsed: dict[int, tuple[datetime, object]] = {}
 
     async def pagerduty(
         self, *, pagerduty_connection_id: int | None = None, jira_connection_id: int | None = None
     ) -> list[PagerDutyRule]:
         rows = await self._rows(PAGERDUTY, pagerduty_connection_id, jira_connection_id)
-        return list(_parsed(rows, _pagerduty_rule))
+        return list(self._parsed_rows(rows, _pagerduty_rule))
 
     async def hackerone(
         self, *, hackerone_connection_id: int | None = None, jira_connection_id: int | None = None
     ) -> list[HackerOneEscalation]:
         rows = await self._rows(HACKERONE, hackerone_connection_id, jira_connection_id)
-        return list(_parsed(rows, _escalation))
+        return list(self._parsed_rows(rows, _escalation))
 
     async def _rows(
         self, kind: str, connection_id: int | None, jira_connection_id: int | None
@@ -67,6 +72,20 @@ class RuleBook:
             query = query.where(RuleRow.jira_connection_id == jira_connection_id)
         async with self._db.sessions() as session:
             return list((await session.scalars(query)).all())
+
+    def _parsed_rows(self, rows: Iterable[RuleRow], parse: Callable[[RuleRow], T]) -> Iterator[T]:
+        for row in rows:
+            known = self._parsed.get(row.id)
+            if known is None or known[0] != row.updated_at:
+                try:
+                    known = (row.updated_at, parse(row))
+                except ValidationError as exc:
+                    log.warning(
+                        "rule.invalid", rule_id=row.id, name=row.name, errors=exc.error_count()
+                    )
+                    continue
+                self._parsed[row.id] = known
+            yield cast(T, known[1])
 
 
 def _pagerduty_rule(row: RuleRow) -> PagerDutyRule:
@@ -81,11 +100,3 @@ def _escalation(row: RuleRow) -> HackerOneEscalation:
     return HackerOneEscalation(
         row.id, Escalation.model_validate(definition), row.connection_id, row.jira_connection_id
     )
-
-
-def _parsed(rows: Iterable[RuleRow], parse: Callable[[RuleRow], T]) -> Iterator[T]:
-    for row in rows:
-        try:
-            yield parse(row)
-        except ValidationError as exc:
-            log.warning("rule.invalid", rule_id=row.id, name=row.name, errors=exc.error_count())
