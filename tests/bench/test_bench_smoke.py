@@ -94,12 +94,6 @@ def test_hackerone_workloads(h1_workloads: dict[str, dict[str, Any]]) -> None:
     assert w["H5"]["events"] > 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a triage webhook that escalated, delivered again under a new X-H1-Delivery, "
-    "posts a 'changed the report state to triaged' comment (the escalating activity is not "
-    "recorded on the link)",
-)
 def test_hackerone_replay_under_new_delivery_ids_writes_nothing(
     h1_workloads: dict[str, dict[str, Any]],
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from jirasync.connectors.hackerone.webhooks import parse_webhook
@@ -89,11 +90,15 @@ def test_triaged_critical_report_is_escalated_automatically_once_unlinked() -> N
     plan = plan_report_event(
         event("activity-bug-triaged.json", "report_triaged"), ESCALATION, None, CTX
     )
-    assert isinstance(plan.actions[0], CreateIssue)
-    linked = plan_report_event(
-        event("activity-bug-triaged.json", "report_triaged"), ESCALATION, LINK, CTX
+    [create] = [a for a in plan.actions if isinstance(a, CreateIssue)]
+    triage = event("activity-bug-triaged.json", "report_triaged").activity["id"]
+    assert create.escalated_by == f"h1-activity-{triage}"
+    # The escalating activity is remembered on the new link: delivered again, it is not news.
+    escalated = replace(LINK, mirrored=LINK.mirrored | {str(create.escalated_by)})
+    again = plan_report_event(
+        event("activity-bug-triaged.json", "report_triaged"), ESCALATION, escalated, CTX
     )
-    assert not any(isinstance(a, CreateIssue) for a in linked.actions)
+    assert again.empty, again.reasons
 
 
 def test_comment_with_attachment_goes_to_jira_once() -> None:

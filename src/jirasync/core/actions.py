@@ -24,6 +24,9 @@ class CreateIssue:
     source_id: str
     rule: str
     set_report_reference: bool = False
+    # The report activity that escalated: remembered on the link, so the same activity
+    # delivered again is not posted to the new issue as news.
+    escalated_by: str | None = None
 
 
 @dataclass(frozen=True)

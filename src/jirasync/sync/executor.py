@@ -134,6 +134,7 @@ class Executor:
         t.link = link
         if note_id is not None:
             await self.links.mirror(link.id, note_id, f"link-note-{note_id}", "jira")
+        await self._remember_escalating_activity(action, link)
         await self._announce_issue(action, t, link)
 
     async def _link_back(self, action: CreateIssue, t: Target, link: StoredLink) -> None:
@@ -142,7 +143,13 @@ class Executor:
         await t.jira.client.put_remote_link(
             link.issue_key, action.remote_link_url, action.remote_link_url, action.remote_link_title
         )
+        await self._remember_escalating_activity(action, link)
         await self._announce_issue(action, t, link)
+
+    async def _remember_escalating_activity(self, action: CreateIssue, link: StoredLink) -> None:
+        if action.escalated_by is not None:
+            activity = action.escalated_by
+            await self.links.mirror(link.id, activity, f"escalated-by-{activity}", "hackerone")
 
     async def _announce_incident(self, t: Target, key: str, retried: bool) -> str | None:
         """The note telling the incident where its issue is; on a retry, the earlier one."""

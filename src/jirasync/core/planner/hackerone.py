@@ -6,7 +6,7 @@ comments on the report; the chosen closed status resolves the report.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from jirasync.core.actions import (
@@ -96,6 +96,14 @@ def plan_escalation(report: Mapping[str, Any], escalation: Escalation, ctx: Cont
     return Plan().add(action, reason=f"escalation {escalation.name!r}")
 
 
+def _escalated_by(plan: Plan, event: ReportEvent) -> Plan:
+    actions = tuple(
+        replace(a, escalated_by=_activity_id(event)) if isinstance(a, CreateIssue) else a
+        for a in plan.actions
+    )
+    return Plan(actions, plan.reasons)
+
+
 def _default_variables(ctx: Context) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
     return lambda report: report_variables(report, ctx.web_base)
 
@@ -128,7 +136,7 @@ def _plan_resumed_escalation(
 ) -> Plan:
     """The issue exists but the report does not know it yet (an attempt died in between):
     finish the escalation first; the event that escalated is not news on the issue."""
-    plan = plan_escalation(event.report, escalation, ctx).note(
+    plan = _escalated_by(plan_escalation(event.report, escalation, ctx), event).note(
         f"{link.issue_key} exists: set the report's reference to it"
     )
     escalating = event.activity_type in STATE_ACTIVITIES
@@ -149,7 +157,7 @@ def _plan_unlinked(event: ReportEvent, escalation: Escalation, ctx: Context) -> 
         _rel_attr(relationships, "weakness", "name"),
         _rel_attr(relationships, "structured_scope", "asset_identifier"),
     ):
-        plan = plan_escalation(event.report, escalation, ctx)
+        plan = _escalated_by(plan_escalation(event.report, escalation, ctx), event)
         return plan.note(f"report is {state}: automatic escalation")
     return Plan().note("report not escalated (escalate it manually, or widen the automatic filter)")
 
