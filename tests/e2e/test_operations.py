@@ -15,7 +15,9 @@ import httpx
 import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
+from typer.testing import CliRunner
 
+from jirasync import cli
 from jirasync.devstack import Stack, wait_for
 from jirasync.log import configure_logging
 
@@ -101,6 +103,33 @@ def test_an_incident_moves_the_metrics(stack: Stack) -> None:
     ready = httpx.get(f"{stack.jirasync_url}/readyz")
     assert ready.status_code == 200, ready.text
     assert ready.json()["checks"]["queue"]["status"] == "ok"
+
+
+def test_the_events_command_shows_the_queue_and_what_an_event_did(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack.apply(example_document(stack))
+    stack.check(fix=True)
+    incident_id = trigger(stack, "Checkout answers 504")
+    issue_key = wait_for(lambda: issues_of(stack, incident_id), what="the issue")[0]["key"]
+    stack.settle()
+    monkeypatch.setenv("JIRASYNC_DATABASE_URL", stack.settings.database)
+    monkeypatch.setenv("JIRASYNC_LOG_LEVEL", "warning")
+    [created] = [e for e in stack.events() if e["source"] == "pagerduty" and e["status"] == "done"]
+
+    listed = CliRunner().invoke(cli.app, ["events", "--status", "done"])
+    assert listed.exit_code == 0, listed.output
+    assert "pending: 0" in listed.output
+    assert f"#{created['id']}  pagerduty  done" in listed.output
+    assert incident_id in listed.output
+
+    shown = CliRunner().invoke(cli.app, ["events", str(created["id"])])
+    assert shown.exit_code == 0, shown.output
+    assert f"created Jira issue {issue_key}" in shown.output
+    assert "POST /rest/api/2/issue → 201" in shown.output
+
+    missing = CliRunner().invoke(cli.app, ["events", "999999"])
+    assert missing.exit_code == 1 and "no event 999999" in missing.output
 
 
 @pytest.fixture

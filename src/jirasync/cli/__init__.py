@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from jirasync.cli import bench, hackerone, keys, ops, server, sim, sync
+from jirasync.cli import bench, events, hackerone, keys, ops, server, sim, sync
 
 app = typer.Typer(
     name="jirasync",
@@ -19,6 +19,7 @@ ops.register(app)
 hackerone.register(app)
 bench.register(app)
 keys.register(app)
+events.register(app)
 
 
 def main() -> None:
