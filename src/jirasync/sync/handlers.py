@@ -392,12 +392,6 @@ class Handlers:
         return True
 
 
-def _log_context(link: StoredLink | None) -> None:
-    """The rest of this event's log lines (the worker's included) name the pair it touched."""
-    if link is not None:
-        structlog.contextvars.bind_contextvars(link_id=link.id, issue_key=link.issue_key)
-
-
 def _incident_link(links: Sequence[StoredLink], pagerduty_id: int) -> StoredLink | None:
     for link in links:
         if link.source.connection_id == pagerduty_id and link.source.type == "incident":
@@ -477,3 +471,9 @@ def _calls_into(recorder: ActivityRecorder) -> Iterator[None]:
 
     with listening(record):
         yield
+
+
+def _log_context(link: StoredLink | None) -> None:
+    """The rest of this event's log lines (the worker's included) name the pair it touched."""
+    if link is not None:
+        structlog.contextvars.bind_contextvars(link_id=link.id, issue_key=link.issue_key)
