@@ -55,6 +55,17 @@ class ReconcilerSettings(BaseModel):
     overlap_seconds: float = Field(default=120.0, ge=0)
 
 
+class MonitoringSettings(BaseModel):
+    """What readiness checks beyond the database and the worker loop, and where a lone worker
+    serves its metrics."""
+
+    # Readiness turns false when an event that could run has waited longer than this (the
+    # workers are stuck or overwhelmed). None: queue lag is reported, never judged.
+    queue_lag_max_seconds: float | None = Field(default=300.0, gt=0)
+    # `jirasync worker` has no web server; it serves /metrics on this port when set.
+    worker_metrics_port: int | None = Field(default=None, ge=0, le=65535)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="JIRASYNC_",
@@ -83,6 +94,7 @@ class Settings(BaseSettings):
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     retry: RetrySettings = Field(default_factory=RetrySettings)
     reconciler: ReconcilerSettings = Field(default_factory=ReconcilerSettings)
+    monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -51,7 +51,14 @@ def test_serve_starts_answers_health_and_stops_cleanly(tmp_path: Path, stop_sign
         assert response.status_code == 200
         ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
         assert ready.status_code == 200
-        assert ready.json()["checks"] == {"database": "ok", "worker": "running"}
+        checks = ready.json()["checks"]
+        assert (checks["database"], checks["worker"], checks["queue"]["status"]) == (
+            "ok",
+            "running",
+            "ok",
+        )
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
+        assert 'jirasync_queue_events{status="pending"} 0.0' in metrics.text
     finally:
         process.send_signal(stop_signal)
         _, err = process.communicate(timeout=20)
@@ -76,3 +83,30 @@ def test_migrate_brings_an_empty_database_to_head(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert f'"after": "{head}"' in result.stderr
+
+
+def test_a_lone_worker_serves_its_metrics_when_given_a_port(tmp_path: Path) -> None:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jirasync", "worker", "--migrate"],
+        cwd=tmp_path,
+        env=_env(JIRASYNC_MONITORING__WORKER_METRICS_PORT=str(port)),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, process.communicate()[1]
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "no metrics port"
+                time.sleep(0.1)
+        assert response.status_code == 200
+        assert "jirasync_events_claimed_total" in response.text
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from prometheus_client import start_http_server
 
 from jirasync.config import Settings, load_settings
 from jirasync.engine.service import Service
@@ -89,16 +90,21 @@ def worker_command(
     concurrency: Annotated[int | None, typer.Option(help="Events run at once.")] = None,
     migrate: Annotated[bool, typer.Option(help="Migrate the database first.")] = False,
     handlers: HandlersOpt = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(help="Serve Prometheus /metrics on this port (at JIRASYNC_HOST)."),
+    ] = None,
 ) -> None:
     """Run a queue worker without the web server (scale out on PostgreSQL)."""
     settings = _with_handlers(_settings(config), handlers)
     if concurrency is not None:
         worker = settings.worker.model_copy(update={"concurrency": concurrency})
         settings = settings.model_copy(update={"worker": worker})
-    asyncio.run(_run_worker(Service(settings), migrate=migrate))
+    port = metrics_port if metrics_port is not None else settings.monitoring.worker_metrics_port
+    asyncio.run(_run_worker(Service(settings), migrate=migrate, metrics_port=port))
 
 
-async def _run_worker(service: Service, *, migrate: bool) -> None:
+async def _run_worker(service: Service, *, migrate: bool, metrics_port: int | None) -> None:
     from jirasync.sync.reconciler import reconciling
     from jirasync.sync.runtime import install
 
@@ -108,6 +114,11 @@ async def _run_worker(service: Service, *, migrate: bool) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, service.worker.stop)
+    if metrics_port is not None:
+        # The worker's own counters (attempts, remote calls); the queue gauges come from the
+        # `serve` processes, which read them from the database at scrape time.
+        start_http_server(metrics_port, addr=service.settings.host)
+        log.info("worker.metrics", url=f"http://{service.settings.host}:{metrics_port}/metrics")
     try:
         async with reconciling(runtime, service.inbox, service.settings.reconciler):
             await service.wait()

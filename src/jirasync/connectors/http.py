@@ -45,6 +45,9 @@ class RemoteCall:
 
 CallListener = Callable[[RemoteCall], None]
 _listener: ContextVar[CallListener | None] = ContextVar("jirasync_call_listener", default=None)
+# Told of every call in the process, whatever the context (metrics): the context's listener
+# only hears the calls of one event's handling.
+_observers: dict[CallListener, None] = {}
 
 
 @contextmanager
@@ -55,6 +58,11 @@ def listening(listener: CallListener) -> Iterator[None]:
         yield
     finally:
         _listener.reset(token)
+
+
+def observe_calls(observer: CallListener) -> None:
+    """Report every remote call made in this process to `observer`; adding it again is a no-op."""
+    _observers[observer] = None
 
 
 @dataclass(frozen=True)
@@ -164,9 +172,13 @@ class ApiClient:
         finally:
             self.calls[f"{method} {route}"] += 1
             listener = _listener.get()
-            if listener is not None:
+            if listener is not None or _observers:
                 duration = round((time.perf_counter() - started) * 1000, 2)
-                listener(RemoteCall(self.system, method, route, path, status, duration, error))
+                call = RemoteCall(self.system, method, route, path, status, duration, error)
+                for observer in _observers:
+                    observer(call)
+                if listener is not None:
+                    listener(call)
 
     def _refusal_wait(self, response: httpx.Response, attempt: int) -> float | None:
         """Seconds to wait before repeating a refused call; None to give up now."""

@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 
 from jirasync.config import Settings
+from jirasync.connectors.http import observe_calls
 from jirasync.crypto import SecretBox, load_or_create_key
 from jirasync.engine.inbox import Inbox
+from jirasync.engine.metrics import count_remote_call
 from jirasync.engine.registry import HandlerRegistry, build_registry
 from jirasync.engine.worker import Worker
 from jirasync.log import get_logger
@@ -26,6 +28,8 @@ class Service:
         self.worker: Worker | None = None
         self.inbox = Inbox(self.db, self.registry)
         self._worker_task: asyncio.Task[None] | None = None
+        # Counts every remote call of the process: handlers, reconciler and API requests alike.
+        observe_calls(count_remote_call)
 
     async def start(self, *, migrate: bool, run_worker: bool) -> None:
         if migrate:

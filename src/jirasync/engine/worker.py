@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import socket
 import uuid
 from datetime import datetime, timedelta
 
+import structlog
+
 from jirasync.config import RetrySettings, WorkerSettings
 from jirasync.engine import queue
-from jirasync.engine.activity import ActivityRecorder, recording
+from jirasync.engine.activity import ActivityRecorder, RemoteCallRecord, recording
 from jirasync.engine.backoff import retry_delay
-from jirasync.engine.metrics import ATTEMPT_SECONDS, ATTEMPTS_FINISHED, CLAIMED
+from jirasync.engine.metrics import ATTEMPT_SECONDS, ATTEMPTS_FINISHED, CLAIMED, SYNC_SECONDS
 from jirasync.engine.outcomes import (
     Done,
     Failed,
@@ -140,6 +143,11 @@ class Worker:
         await asyncio.gather(*pending, return_exceptions=True)
 
     async def _process(self, event: ClaimedEvent) -> None:
+        # Every log line of this attempt, down to the handlers (which add the link and issue
+        # once known), carries the event; each event runs in its own task, so nothing leaks.
+        structlog.contextvars.bind_contextvars(
+            event_id=event.id, source=event.source, attempt=event.attempt
+        )
         started = utcnow()
         recorder = ActivityRecorder()
         lease = asyncio.create_task(self._keep_lease(event))
@@ -152,18 +160,13 @@ class Worker:
         finally:
             lease.cancel()
         completion = self._completion(event, outcome, started, recorder)
-        ATTEMPT_SECONDS.labels(event.source).observe(
-            (completion.finished_at - started).total_seconds()
-        )
-        ATTEMPTS_FINISHED.labels(event.source, completion.status.value).inc()
+        _measure(event, completion)
         try:
             await self._completer.submit(completion)
         except Exception:
             log.exception("worker.complete_failed", event_id=event.id)
             return
-        log.debug(
-            "event.finished", event_id=event.id, status=completion.status, reason=completion.reason
-        )
+        _log_finished(completion)
 
     async def _run_handler(self, event: ClaimedEvent, recorder: ActivityRecorder) -> Outcome:
         if event.retries >= self.retry.max_attempts:
@@ -265,6 +268,39 @@ class Worker:
             log.info("event.released", event_id=event.id)
         except Exception:
             log.warning("event.release_failed", event_id=event.id, exc_info=True)
+
+
+def _measure(event: ClaimedEvent, completion: Completion) -> None:
+    ATTEMPT_SECONDS.labels(event.source).observe(
+        (completion.finished_at - completion.started_at).total_seconds()
+    )
+    ATTEMPTS_FINISHED.labels(event.source, completion.status.value).inc()
+    last_write = _last_write(completion.calls)
+    if completion.status is EventStatus.DONE and last_write is not None:
+        SYNC_SECONDS.labels(event.source).observe(
+            max(0.0, (last_write.at - event.received_at).total_seconds())
+        )
+
+
+def _last_write(calls: list[RemoteCallRecord]) -> RemoteCallRecord | None:
+    writes = [c for c in calls if c.method not in ("GET", "HEAD") and c.status and c.status < 300]
+    return writes[-1] if writes else None
+
+
+def _log_finished(completion: Completion) -> None:
+    """Failures at warning and retries at info, so a quiet log still shows what needs a look;
+    the bulk of done and ignored events at debug."""
+    level = {EventStatus.DEAD: "warning", EventStatus.RETRYING: "info"}.get(
+        completion.status, "debug"
+    )
+    log.log(
+        getattr(logging, level.upper()),
+        "event.finished",
+        status=completion.status.value,
+        outcome=completion.outcome,
+        reason=completion.reason,
+        calls=len(completion.calls),
+    )
 
 
 class _Completer:

@@ -48,3 +48,11 @@ def _reveal(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_reveal(v) for v in value]
     return value
+
+
+def reseal_credentials(connection: Connection, old: SecretBox, new: SecretBox) -> None:
+    """Seal the stored credentials under `new` (key rotation); ValueError if `old` cannot open
+    them."""
+    if connection.credentials_encrypted:
+        plain = old.decrypt(connection.credentials_encrypted)
+        connection.credentials_encrypted = new.encrypt(plain.get_secret_value())

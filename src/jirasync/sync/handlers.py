@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import structlog
+
 from jirasync.connectors.hackerone.webhooks import parse_webhook as parse_hackerone
 from jirasync.connectors.http import RemoteCall, listening
 from jirasync.connectors.jira.webhooks import parse_webhook as parse_jira
@@ -379,14 +381,17 @@ class Handlers:
             ctx.activity.action(reason)
         if plan.empty:
             return False
+        _log_context(target.link or link)
         try:
             await Executor(self.links, ctx.activity).run(plan, target)
         except (Impossible, RemoteError) as exc:
             failing_link = target.link or link
+            _log_context(failing_link)
             permanent = isinstance(exc, Impossible) or not exc.transient
             if failing_link is not None and permanent:
                 await self.links.failed(failing_link.id, str(exc))
             raise
+        _log_context(target.link)
         return True
 
 
@@ -483,3 +488,9 @@ def _calls_into(recorder: ActivityRecorder) -> Iterator[None]:
 
     with listening(record):
         yield
+
+
+def _log_context(link: StoredLink | None) -> None:
+    """The rest of this event's log lines (the worker's included) name the pair it touched."""
+    if link is not None:
+        structlog.contextvars.bind_contextvars(link_id=link.id, issue_key=link.issue_key)

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 
 from jirasync import __version__
 from jirasync.engine.inbox import Inbox
@@ -19,7 +17,7 @@ from jirasync.engine.service import Service
 from jirasync.log import get_logger
 from jirasync.sync.reconciler import reconciling
 from jirasync.sync.runtime import install
-from jirasync.web import webhooks
+from jirasync.web import ops, webhooks
 
 log = get_logger(__name__)
 
@@ -46,8 +44,7 @@ def create_app(service: Service, *, migrate: bool = True, run_worker: bool = Tru
     app.state.sync = runtime
     app.include_router(webhooks.router)
     app.state.run_worker = run_worker
-    app.add_api_route("/healthz", healthz, methods=["GET"])
-    app.add_api_route("/readyz", readyz, methods=["GET"])
+    ops.install(app)
     return app
 
 
@@ -58,23 +55,3 @@ def get_service(request: Request) -> Service:
 
 def get_inbox(request: Request) -> Inbox:
     return get_service(request).inbox
-
-
-async def healthz() -> dict[str, str]:
-    """The process is up and serving."""
-    return {"status": "ok"}
-
-
-async def readyz(request: Request) -> JSONResponse:
-    """The database answers and, if this process runs one, the worker loop is alive."""
-    service = get_service(request)
-    checks: dict[str, Any] = {}
-    try:
-        await service.db.ping()
-        checks["database"] = "ok"
-    except Exception as exc:
-        checks["database"] = f"error: {type(exc).__name__}"
-    if request.app.state.run_worker:
-        checks["worker"] = "running" if service.worker_alive else "stopped"
-    ready = checks["database"] == "ok" and checks.get("worker", "running") == "running"
-    return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
