@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 from typing import Any
 
+from jirasync.connectors.webhook_json import load_json
 from jirasync.core.events import Actor, MalformedEvent, ReportEvent, Source, UnsupportedEvent
 
 # Program-level events carry no report and have nothing to sync.
@@ -52,10 +52,7 @@ def parse_webhook(raw: bytes, event: str | None, delivery_id: str | None = None)
 
 
 def _data(raw: bytes) -> Mapping[str, Any]:
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MalformedEvent(f"body is not JSON: {exc}") from exc
+    body = load_json(raw)
     if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
         raise MalformedEvent("body must be an object with a 'data' object")
     data: Mapping[str, Any] = body["data"]

@@ -8,11 +8,11 @@ act on raise UnsupportedEvent; anything else that is not a Jira webhook raises M
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
+from jirasync.connectors.webhook_json import load_json
 from jirasync.core.events import (
     Actor,
     Comment,
@@ -43,10 +43,7 @@ _ISSUE_ID_IN_SELF = re.compile(r"/issue/(\d+)/comment/")
 
 
 def parse_body(raw: bytes) -> dict[str, Any]:
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MalformedEvent(f"body is not JSON: {exc}") from exc
+    body = load_json(raw)
     if not isinstance(body, dict):
         raise MalformedEvent("body must be a JSON object")
     return body
