@@ -40,6 +40,7 @@ _COMMENT_TYPES = {
     "issue_comment_deleted": IssueEventKind.COMMENT_DELETED,
 }
 _ISSUE_ID_IN_SELF = re.compile(r"/issue/(\d+)/comment/")
+_MILLIS = re.compile(r"[0-9]{1,19}")
 
 
 def parse_body(raw: bytes) -> dict[str, Any]:
@@ -197,6 +198,7 @@ def _optional_text(value: object) -> str | None:
 def _timestamp(value: object) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.isdigit():
+    # isdigit() alone also accepts "²" and other digits int() refuses.
+    if isinstance(value, str) and _MILLIS.fullmatch(value):
         return int(value)
     return None
