@@ -98,3 +98,21 @@ def test_malformed_deliveries(raw: bytes, event: str | None, message: str) -> No
 def test_program_events_are_unsupported() -> None:
     with pytest.raises(UnsupportedEvent, match="program_hacker_joined"):
         parse_webhook(b"{}", "program_hacker_joined")
+
+
+@pytest.mark.parametrize(
+    "activity",
+    [
+        {"attributes": ["internal"]},
+        {"relationships": [1]},
+        {"relationships": {"actor": "x"}},
+        {"relationships": {"actor": {"data": {"id": 7, "attributes": [1]}}}},
+    ],
+)
+def test_optional_parts_of_the_wrong_shape_are_absent(activity: dict[str, object]) -> None:
+    report = {"id": "1", "relationships": {"program": {"data": ["acme"]}}}
+    body = json.dumps({"data": {"activity": activity, "report": report}}).encode()
+    event = parse_webhook(body, "report_triaged")
+    assert (event.report_id, event.message, event.internal) == ("1", "", False)
+    assert event.program_handle is None
+    assert event.actor is None or (event.actor.id, event.actor.name) == ("7", None)

@@ -120,3 +120,9 @@ def test_malformed_bodies_say_what_is_wrong(raw: bytes, message: str) -> None:
 def test_events_we_do_not_sync_are_unsupported_not_malformed() -> None:
     with pytest.raises(UnsupportedEvent, match="worklog_created"):
         parse_webhook(b'{"webhookEvent": "worklog_created", "worklog": {}}')
+
+
+@pytest.mark.parametrize("stamp", ["²", "١٢٣", "1_000", " 12", "9" * 5000])
+def test_a_timestamp_that_is_not_plain_digits_is_absent(stamp: str) -> None:
+    body = {"webhookEvent": "jira:issue_created", "issue": {"id": "1"}, "timestamp": stamp}
+    assert parse_webhook(json.dumps(body).encode()).timestamp_ms is None

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 from typing import Any
 
+from jirasync.connectors.webhook_json import load_json
 from jirasync.core.events import Actor, MalformedEvent, ReportEvent, Source, UnsupportedEvent
 
 # Program-level events carry no report and have nothing to sync.
@@ -36,7 +36,7 @@ def parse_webhook(raw: bytes, event: str | None, delivery_id: str | None = None)
     report_id = report.get("id")
     if not isinstance(report_id, str | int) or isinstance(report_id, bool) or not str(report_id):
         raise MalformedEvent("data.report.id: missing or not a string")
-    attributes = activity.get("attributes") or {}
+    attributes = _at(activity, "attributes")
     return ReportEvent(
         delivery_id=delivery_id,
         event=event,
@@ -45,17 +45,14 @@ def parse_webhook(raw: bytes, event: str | None, delivery_id: str | None = None)
         report=report,
         activity=activity,
         actor=_actor(activity),
-        internal=bool(attributes.get("internal")),
-        message=str(attributes.get("message") or ""),
+        internal=bool(_at(attributes, "internal")),
+        message=str(_at(attributes, "message") or ""),
         program_handle=_program_handle(report),
     )
 
 
 def _data(raw: bytes) -> Mapping[str, Any]:
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MalformedEvent(f"body is not JSON: {exc}") from exc
+    body = load_json(raw)
     if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
         raise MalformedEvent("body must be an object with a 'data' object")
     data: Mapping[str, Any] = body["data"]
@@ -70,20 +67,28 @@ def _object(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 
 
 def _actor(activity: Mapping[str, Any]) -> Actor | None:
-    actor = ((activity.get("relationships") or {}).get("actor") or {}).get("data")
+    actor = _at(activity, "relationships", "actor", "data")
     if not isinstance(actor, Mapping):
         return None
-    attributes = actor.get("attributes") or {}
-    name = attributes.get("username") or attributes.get("handle")
+    name = _at(actor, "attributes", "username") or _at(actor, "attributes", "handle")
     return Actor(
         system=Source.HACKERONE,
         id=str(actor.get("id")) if actor.get("id") is not None else None,
         name=str(name) if name else None,
-        display_name=str(attributes.get("name") or name or "") or None,
+        display_name=str(_at(actor, "attributes", "name") or name or "") or None,
     )
 
 
 def _program_handle(report: Mapping[str, Any]) -> str | None:
-    program = ((report.get("relationships") or {}).get("program") or {}).get("data") or {}
-    handle = (program.get("attributes") or {}).get("handle")
+    handle = _at(report, "relationships", "program", "data", "attributes", "handle")
     return str(handle) if handle else None
+
+
+def _at(value: object, *keys: str) -> Any:
+    """The value under `keys`, or None where a step is missing or not an object (optional
+    parts of the body are read as absent when their shape is wrong)."""
+    for key in keys:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value

@@ -8,11 +8,11 @@ act on raise UnsupportedEvent; anything else that is not a Jira webhook raises M
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
+from jirasync.connectors.webhook_json import load_json
 from jirasync.core.events import (
     Actor,
     Comment,
@@ -40,13 +40,11 @@ _COMMENT_TYPES = {
     "issue_comment_deleted": IssueEventKind.COMMENT_DELETED,
 }
 _ISSUE_ID_IN_SELF = re.compile(r"/issue/(\d+)/comment/")
+_MILLIS = re.compile(r"[0-9]{1,19}")
 
 
 def parse_body(raw: bytes) -> dict[str, Any]:
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MalformedEvent(f"body is not JSON: {exc}") from exc
+    body = load_json(raw)
     if not isinstance(body, dict):
         raise MalformedEvent("body must be a JSON object")
     return body
@@ -200,6 +198,7 @@ def _optional_text(value: object) -> str | None:
 def _timestamp(value: object) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.isdigit():
+    # isdigit() alone also accepts "²" and other digits int() refuses.
+    if isinstance(value, str) and _MILLIS.fullmatch(value):
         return int(value)
     return None

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from jirasync.connectors.webhook_json import load_json
 from jirasync.core.events import (
     Actor,
     IncidentEvent,
@@ -50,10 +50,7 @@ def signature_valid(body: bytes, header: str | None, secrets: Iterable[str]) -> 
 
 
 def parse_webhook(raw: bytes) -> list[IncidentEvent]:
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MalformedEvent(f"body is not JSON: {exc}") from exc
+    body = load_json(raw)
     if not isinstance(body, dict):
         raise MalformedEvent("body must be a JSON object")
     if isinstance(body.get("event"), Mapping):
