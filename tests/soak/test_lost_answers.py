@@ -1,9 +1,9 @@
 """What the PostgreSQL soak found, pinned down: a worker that dies after a mirrored comment or
 note was created remotely, but before its twin was recorded (`Links.mirror`), leaves an event
-that is retried, and the retry posts the comment or note a second time. Comments and notes
-are not looked up before a retried create, unlike issues (DESIGN.md invariant 2). The crash
-is simulated as in tests/e2e/test_invariants.py (the record step raises once), since a real
-SIGKILL cannot be aimed at that instant. Strict xfail: these fail the day it is fixed."""
+that is retried; the retry must not post the comment or note a second time. Like issues
+(DESIGN.md invariant 2), a mirrored comment or note has a create intent: a retry looks for
+the twin before posting it. The crash is simulated as in tests/e2e/test_invariants.py (the record step
+raises once), since a real SIGKILL cannot be aimed at that instant."""
 
 from __future__ import annotations
 
@@ -39,7 +39,6 @@ def crash_once_after_the_create(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return crashed
 
 
-@pytest.mark.xfail(strict=True, reason="the note is mirrored as two Jira comments")
 def test_a_note_mirrored_when_the_worker_died_is_one_comment(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -53,7 +52,6 @@ def test_a_note_mirrored_when_the_worker_died_is_one_comment(
     assert comments(the_issue(stack, incident_id)) == ["PagerDuty [Alice Admin]: Rolled back"]
 
 
-@pytest.mark.xfail(strict=True, reason="the Jira comment is mirrored as two PagerDuty notes")
 def test_a_comment_mirrored_when_the_worker_died_is_one_note(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:

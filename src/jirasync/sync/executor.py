@@ -8,7 +8,7 @@ at any point leaves at most one remote object.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
@@ -40,6 +40,10 @@ IncidentStatus = Literal["triggered", "acknowledged", "resolved"]
 
 class Impossible(Exception):
     """The action cannot be done as configured (no workflow path, nobody to act as)."""
+
+
+# Intents of mirrored comments and notes name the item they mirror as this kind of source.
+TWIN = "twin"
 
 
 @dataclass
@@ -330,11 +334,47 @@ class Executor:
             await self.links.synced(link.id, {"jira.priority": priority})
 
     async def _comment(self, action: AddComment, t: Target) -> None:
-        comment = await t.jira.client.add_comment(action.issue_key, action.body)
-        self.activity.action(f"{action.issue_key}: comment {comment.get('id')} added")
         link = t.link
-        if link is not None and action.source_note_id and link.issue_key == action.issue_key:
-            await self.links.mirror(link.id, action.source_note_id, str(comment["id"]), "source")
+        if link is None or not action.source_note_id or link.issue_key != action.issue_key:
+            comment = await t.jira.client.add_comment(action.issue_key, action.body)
+            self.activity.action(f"{action.issue_key}: comment {comment.get('id')} added")
+            return
+        twin = SourceRef(t.source.connection_id, TWIN, action.source_note_id)
+
+        async def find() -> str | None:
+            async for comment in t.jira.client.comments(action.issue_key):
+                if comment.get("body") == action.body:
+                    return str(comment["id"])
+            return None
+
+        async def post() -> str:
+            comment = await t.jira.client.add_comment(action.issue_key, action.body)
+            self.activity.action(f"{action.issue_key}: comment {comment.get('id')} added")
+            return str(comment["id"])
+
+        comment_id = await self._post_once(twin, t.jira.id, find, post)
+        await self.links.mirror(link.id, action.source_note_id, comment_id, "source")
+
+    async def _post_once(
+        self,
+        twin: SourceRef,
+        target_connection_id: int,
+        find: Callable[[], Awaitable[str | None]],
+        post: Callable[[], Awaitable[str]],
+    ) -> str:
+        """Post a comment or note that mirrors `twin` once, though the worker may die between
+        the post and the record of it: an earlier attempt's intent means look before posting."""
+        marker = f"twin-{target_connection_id}-{twin.connection_id}-{twin.id}"[:100]
+        state, remote_id = await self.links.intend(twin, target_connection_id, marker)
+        found = remote_id if state != "new" else None
+        if state != "new" and found is None:
+            found = await find()
+            if found is not None:
+                self.activity.action(f"found the twin {found} posted by an earlier attempt")
+        if found is None:
+            found = await post()
+        await self.links.intent_done(marker, found)
+        return found
 
     async def _attachment(self, action: CopyAttachment, t: Target) -> None:
         hackerone = _need(t.hackerone, "a HackerOne connection")
@@ -367,12 +407,26 @@ class Executor:
     async def _note(self, action: AddNote, t: Target) -> None:
         pagerduty = _need(t.pagerduty, "a PagerDuty connection")
         link = _need(t.link, "a link")
-        note = await pagerduty.client.add_note(
-            action.incident_id, action.content, acting_as=t.acting_as
-        )
-        self.activity.action(f"incident {action.incident_id}: note {note.get('id')} added")
-        if action.source_comment_id:
-            await self.links.mirror(link.id, str(note["id"]), action.source_comment_id, "jira")
+
+        async def post() -> str:
+            note = await pagerduty.client.add_note(
+                action.incident_id, action.content, acting_as=t.acting_as
+            )
+            self.activity.action(f"incident {action.incident_id}: note {note.get('id')} added")
+            return str(note["id"])
+
+        async def find() -> str | None:
+            for note in await pagerduty.client.notes(action.incident_id):
+                if note.get("content") == action.content:
+                    return str(note["id"])
+            return None
+
+        if not action.source_comment_id:
+            await post()
+            return
+        twin = SourceRef(t.jira.id, TWIN, action.source_comment_id)
+        note_id = await self._post_once(twin, pagerduty.id, find, post)
+        await self.links.mirror(link.id, note_id, action.source_comment_id, "jira")
 
     async def _edit_note(self, action: EditNote, t: Target) -> None:
         pagerduty = _need(t.pagerduty, "a PagerDuty connection")
@@ -395,13 +449,30 @@ class Executor:
     async def _report_comment(self, action: AddReportComment, t: Target) -> None:
         hackerone = _need(t.hackerone, "a HackerOne connection")
         link = _need(t.link, "a link")
-        activity = await hackerone.client.add_comment(
-            action.report_id, action.message, internal=action.internal
-        )
+
+        async def post() -> str:
+            activity = await hackerone.client.add_comment(
+                action.report_id, action.message, internal=action.internal
+            )
+            self.activity.action(f"report {action.report_id}: internal comment added")
+            return str(activity["id"])
+
+        async def find() -> str | None:
+            report = await hackerone.client.report(action.report_id)
+            activities = ((report.get("relationships") or {}).get("activities") or {}).get("data")
+            for activity in activities or []:
+                if (activity.get("attributes") or {}).get("message") == action.message:
+                    return str(activity["id"])
+            return None
+
+        if action.source_comment_id:
+            twin = SourceRef(t.jira.id, TWIN, action.source_comment_id)
+            activity_id = await self._post_once(twin, hackerone.id, find, post)
+        else:
+            activity_id = await post()
         # Remembered either way: the webhook of our own comment is then recognised as echo.
-        twin = action.source_comment_id or f"jirasync-activity-{activity['id']}"
-        await self.links.mirror(link.id, f"h1-activity-{activity['id']}", twin, "jira")
-        self.activity.action(f"report {action.report_id}: internal comment added")
+        mirrored = action.source_comment_id or f"jirasync-activity-{activity_id}"
+        await self.links.mirror(link.id, f"h1-activity-{activity_id}", mirrored, "jira")
 
     async def _report_state(self, action: ChangeReportState, t: Target) -> None:
         hackerone = _need(t.hackerone, "a HackerOne connection")

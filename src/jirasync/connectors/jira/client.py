@@ -150,6 +150,20 @@ class JiraClient(ApiClient):
         route = f"{API}/issue/{{key}}/comment"
         return await self._json("POST", route, {"key": key}, json={"body": body})
 
+    async def comments(self, key: str) -> AsyncIterator[JSON]:
+        """Every comment of an issue, oldest first (Server pages them by startAt/total)."""
+        route = f"{API}/issue/{{key}}/comment"
+        start = 0
+        while True:
+            params = {"startAt": start, "maxResults": 100}
+            page = await self._json("GET", route, {"key": key}, params=params)
+            values = page.get("comments") or []
+            for value in values:
+                yield value
+            start += len(values)
+            if not values or start >= int(page.get("total") or 0):
+                return
+
     async def edit_comment(self, key: str, comment_id: str, body: str) -> JSON:
         route = f"{API}/issue/{{key}}/comment/{{id}}"
         return await self._json("PUT", route, {"key": key, "id": comment_id}, json={"body": body})
