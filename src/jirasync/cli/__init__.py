@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from jirasync.cli import bench, hackerone, ops, server, sim, sync
+from jirasync.cli import bench, demo, hackerone, ops, server, sim, sync
 
 app = typer.Typer(
     name="jirasync",
@@ -18,6 +18,7 @@ sync.register(app)
 ops.register(app)
 hackerone.register(app)
 bench.register(app)
+demo.register(app)
 
 
 def main() -> None:
