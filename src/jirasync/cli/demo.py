@@ -127,9 +127,10 @@ def _started(options: DemoOptions) -> Iterator[Demo]:
 def _serve(options: DemoOptions) -> None:
     from jirasync.demo.banner import banner
 
-    with _started(options) as demo:
+    with _stop_requested() as stop, _started(options) as demo:
         console.print(banner(demo))
-        _wait_for_stop()
+        while not stop.wait(0.5):
+            pass
         console.print("Stopping…")
     console.print("Stopped.")
 
@@ -153,13 +154,18 @@ def _ports(given: Mapping[str, int | None], defaults: Mapping[str, int]) -> Port
     return Ports(**{part: defaults[part] if p is None else p for part, p in given.items()})
 
 
-def _wait_for_stop() -> None:
-    """Until Ctrl-C or SIGTERM (then the servers shut down and the command exits 0)."""
+@contextmanager
+def _stop_requested() -> Iterator[threading.Event]:
+    """Set by Ctrl-C or SIGTERM, from before the stack starts (a stop asked for while it starts
+    stops it once started), so that the shutdown is always the clean one and exits 0."""
     stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    while not stop.wait(0.5):
-        pass
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = [signal.signal(signum, lambda *_: stop.set()) for signum in signals]
+    try:
+        yield stop
+    finally:
+        for signum, handler in zip(signals, previous, strict=True):
+            signal.signal(signum, handler)
 
 
 def _play(urls: SimUrls, timeout: float) -> int:
