@@ -18,7 +18,7 @@ FREE_PORTS = ["--port", "0", "--jira-port", "0", "--pagerduty-port", "0", "--hac
 
 def _rows(database: Path, table: str) -> int:
     with sqlite3.connect(database) as db:
-        return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608
+        return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
 
 def test_the_story_passes_on_its_own_stack_and_again_on_the_same_data_dir(tmp_path: Path) -> None:
