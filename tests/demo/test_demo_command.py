@@ -87,9 +87,10 @@ def test_the_demo_runs_on_free_ports_until_ctrl_c(tmp_path: Path) -> None:
         assert dana.json()["emailAddress"] == "dana@example.com"
         pd_headers = {"Authorization": "Token token=pdsim-account-key-0001"}
         subscriptions = httpx.get(f"{pagerduty}/webhook_subscriptions", headers=pd_headers)
-        assert sorted(
-            s["filter"]["id"] for s in subscriptions.json()["webhook_subscriptions"]
-        ) == ["PSVC001", "PSVC002"]
+        assert sorted(s["filter"]["id"] for s in subscriptions.json()["webhook_subscriptions"]) == [
+            "PSVC001",
+            "PSVC002",
+        ]
         incidents = httpx.get(
             f"{pagerduty}/incidents", headers=pd_headers, params={"date_range": "all"}
         )
