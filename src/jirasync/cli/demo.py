@@ -197,15 +197,13 @@ class _Shown:
         self.task = progress.add_task("", total=total)
 
     def started(self, step: Step, number: int) -> None:
-        description = (
-            f"[{number}/{self.total}] {escape(step.title)} — waiting for {escape(step.expect)}"
-        )
+        description = f"[{number}/{self.total}] {escape(step.title)} → {escape(step.expect)}"
         self.progress.update(self.task, description=description)
 
     def done(self, step: Step, seen: Seen) -> None:
         what = (seen.what.splitlines() or [""])[0]
         self.progress.console.print(f"[green]✓[/green] {escape(step.title)}")
-        self.progress.console.print(f"    {escape(what)}")
+        self.progress.console.print(f"    {escape(step.expect)}: {escape(what)}")
         self.progress.advance(self.task)
 
 
