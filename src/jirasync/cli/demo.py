@@ -44,7 +44,10 @@ def _port(part: str) -> Any:
     default = DEFAULT_PORTS[part]
     what = PARTS[part][0]
     return typer.Option(
-        PARTS[part][1], help=f"Port of {what} [{default}; with --scenario: any free port]; 0: any."
+        PARTS[part][1],
+        min=0,
+        max=65535,
+        help=f"Port of {what} (default {default}; with --scenario: any free one); 0: any free.",
     )
 
 
@@ -58,7 +61,7 @@ def demo_command(
         typer.Option(
             file_okay=False,
             help=f"Folder of the demo's SQLite database (started afresh each run) and secret "
-            f"key [{DEFAULT_DATA_DIR}; with --scenario: a temporary folder].",
+            f"key (default {DEFAULT_DATA_DIR}; with --scenario: a temporary folder).",
         ),
     ] = None,
     scenario: Annotated[
