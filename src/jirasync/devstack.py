@@ -6,6 +6,8 @@ the demo run on it."""
 from __future__ import annotations
 
 import asyncio
+import errno
+import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -18,7 +20,7 @@ import httpx
 from jirasync.config import RetrySettings, Settings, WorkerSettings
 from jirasync.crypto import SecretBox, load_or_create_key
 from jirasync.engine.service import Service
-from jirasync.serving import ServerThread
+from jirasync.serving import ServerThread, bind_socket
 from jirasync.sim.common import SimConfig
 from jirasync.sim.hackerone import create_app as hackerone_app
 from jirasync.sim.jira import create_app as jira_app
@@ -152,18 +154,78 @@ def stack_settings(tmp_path: Path) -> Settings:
     )
 
 
+@dataclass(frozen=True)
+class Ports:
+    """Where each part listens on 127.0.0.1; 0 lets the OS choose a free port."""
+
+    jirasync: int = 0
+    jira: int = 0
+    pagerduty: int = 0
+    hackerone: int = 0
+
+
+@dataclass(frozen=True)
+class SimSetup:
+    """What a simulator starts from: a seed (None: its built-in default seed) and options."""
+
+    seed: dict[str, Any] | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+class PortInUse(OSError):
+    """A part of the stack could not listen: another process holds its port."""
+
+    def __init__(self, part: str, port: int) -> None:
+        super().__init__(errno.EADDRINUSE, f"port {port} ({part}) is already in use")
+        self.part = part
+        self.port = port
+
+
+def bind_ports(ports: Ports, host: str = "127.0.0.1") -> dict[str, socket.socket]:
+    """A listening socket per part, all claimed before anything starts."""
+    bound: dict[str, socket.socket] = {}
+    try:
+        for part in ("jira", "pagerduty", "hackerone", "jirasync"):
+            port = getattr(ports, part)
+            try:
+                bound[part] = bind_socket(host, port)
+            except OSError as exc:
+                if exc.errno != errno.EADDRINUSE:
+                    raise
+                raise PortInUse(part, port) from exc
+    except BaseException:
+        for sock in bound.values():
+            sock.close()
+        raise
+    return bound
+
+
 @contextmanager
-def running_stack(tmp_path: Path) -> Iterator[Stack]:
-    settings = stack_settings(tmp_path)
-    fast_webhooks = {"webhook_backoff_s": [0.05, 0.1, 0.2], "webhook_attempts": 4}
+def serving_stack(
+    settings: Settings,
+    ports: Ports = Ports(),
+    *,
+    jira: SimSetup = SimSetup(),
+    pagerduty: SimSetup = SimSetup(),
+    hackerone: SimSetup = SimSetup(),
+    prepare: Callable[[], None] | None = None,
+) -> Iterator[Stack]:
+    """The simulators and jirasync (its `public_url` set to where it listens), stopped in
+    reverse order. `prepare` runs once every port is claimed, before anything starts."""
+    sockets = bind_ports(ports)
     with ExitStack() as stack:
-        jira = stack.enter_context(ServerThread(lambda url: jira_app(SimConfig(base_url=url))))
-        pagerduty = stack.enter_context(
-            ServerThread(lambda url: pagerduty_app(SimConfig(base_url=url, options=fast_webhooks)))
-        )
-        hackerone = stack.enter_context(
-            ServerThread(lambda url: hackerone_app(SimConfig(base_url=url)))
-        )
+        for sock in sockets.values():
+            stack.callback(sock.close)  # only matters until a server owns it
+        if prepare is not None:
+            prepare()
+        sims = {
+            name: stack.enter_context(ServerThread(_simulator(app, setup), sock=sockets[name]))
+            for name, app, setup in (
+                ("jira", jira_app, jira),
+                ("pagerduty", pagerduty_app, pagerduty),
+                ("hackerone", hackerone_app, hackerone),
+            )
+        }
         holder: dict[str, Any] = {}
 
         def make_app(url: str) -> Any:
@@ -171,9 +233,27 @@ def running_stack(tmp_path: Path) -> Iterator[Stack]:
             holder["service"] = Service(holder["settings"])
             return jirasync_app(holder["service"])
 
-        app = stack.enter_context(ServerThread(make_app))
-        # The PagerDuty default seed's demo subscription points at port 8000: not ours here.
-        httpx.delete(f"{pagerduty.url}/webhook_subscriptions/PWHSUB1", headers=PD_HEADERS)
+        app = stack.enter_context(ServerThread(make_app, sock=sockets["jirasync"]))
         yield Stack(
-            holder["settings"], jira.url, pagerduty.url, hackerone.url, app.url, holder["service"]
+            holder["settings"],
+            sims["jira"].url,
+            sims["pagerduty"].url,
+            sims["hackerone"].url,
+            app.url,
+            holder["service"],
         )
+
+
+def _simulator(create_app: Callable[[SimConfig], Any], setup: SimSetup) -> Callable[[str], Any]:
+    return lambda url: create_app(SimConfig(base_url=url, seed=setup.seed, options=setup.options))
+
+
+@contextmanager
+def running_stack(tmp_path: Path) -> Iterator[Stack]:
+    fast_webhooks = {"webhook_backoff_s": [0.05, 0.1, 0.2], "webhook_attempts": 4}
+    with serving_stack(
+        stack_settings(tmp_path), pagerduty=SimSetup(options=fast_webhooks)
+    ) as stack:
+        # The PagerDuty default seed's demo subscription points at port 8000: not ours here.
+        httpx.delete(f"{stack.pagerduty_url}/webhook_subscriptions/PWHSUB1", headers=PD_HEADERS)
+        yield stack

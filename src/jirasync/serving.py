@@ -73,6 +73,8 @@ class ServerThread:
 
     Use as a context manager: ``with ServerThread(lambda url: make_app(url)) as server:``; the
     factory receives the base URL before the first request, ``server.url`` gives it to callers.
+    ``sock``: a socket bound beforehand (several ports claimed at once before anything starts);
+    the thread owns and closes it.
     """
 
     def __init__(
@@ -81,8 +83,9 @@ class ServerThread:
         host: str = "127.0.0.1",
         port: int = 0,
         log_level: str = "warning",
+        sock: socket.socket | None = None,
     ) -> None:
-        self._sock = bind_socket(host, port)
+        self._sock = sock if sock is not None else bind_socket(host, port)
         self.url = socket_url(self._sock)
         self.app = app_factory(self.url)
         self._server = uvicorn.Server(_config(self.app, log_level))

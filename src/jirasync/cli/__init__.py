@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from jirasync.cli import bench, events, hackerone, keys, ops, server, sim, sync
+from jirasync.cli import bench, demo, events, hackerone, keys, ops, server, sim, sync
 
 app = typer.Typer(
     name="jirasync",
@@ -20,6 +20,7 @@ hackerone.register(app)
 bench.register(app)
 keys.register(app)
 events.register(app)
+demo.register(app)
 
 
 def main() -> None:
