@@ -300,6 +300,20 @@ def test_status_change_updates_the_incident_by_id_or_category() -> None:
     )
 
 
+def test_a_status_change_two_rules_react_to_updates_the_incident_once() -> None:
+    """Found in the demo: a second rule (another project) also resolved the incident, and
+    PagerDuty refused the second resolve (400 code 1001), a dead event."""
+    support = rule(**REACT, projects=[{"key": "SUP", "id": "10001"}]).model_dump()
+    other_project = Rule.model_validate({**support, "name": "Support"})
+    twin = Rule.model_validate({**rule(**REACT).model_dump(), "name": "Ops again"})
+    to_done = issue_event(
+        IssueEventKind.UPDATED, FieldChange("status", "jira", "3", "5", "In Progress", "Resolved")
+    )
+    plan = plan_issue_event(to_done, [rule(**REACT), other_project, twin], LINK, CTX, "main")
+    assert plan.actions == (UpdateIncident("Q1", status="resolved"),)
+    assert not any("Support" in r for r in plan.reasons), plan.reasons
+
+
 def test_status_jirasync_set_itself_is_not_sent_back() -> None:
     link = LinkState("Q1", "10042", "OPS-42", last_synced={"jira.status": "3"})
     event = issue_event(

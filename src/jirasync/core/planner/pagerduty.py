@@ -12,6 +12,7 @@ from typing import Any
 
 from jirasync.core import templates
 from jirasync.core.actions import (
+    Action,
     AddComment,
     AddNote,
     AddResponders,
@@ -267,21 +268,41 @@ def plan_issue_event(
     if event.actor is not None and event.actor.id in ctx.own_jira_users:
         return Plan().note("the change was made by jirasync itself (echo)")
     project, issue_type = _scope_of(event)
-    # A linked issue stays with its rules even when its payload lacks the project (comments).
-    in_scope = [
-        r for r in rules if r.enabled and (link is not None or r.covers_issue(project, issue_type))
-    ]
+    in_scope = _rules_in_scope(rules, project, issue_type, link)
     if not in_scope and link is None:
         return Plan().note(f"no enabled rule covers project {project} / issue type {issue_type}")
     if event.kind in (IssueEventKind.COMMENT_CREATED, IssueEventKind.COMMENT_UPDATED):
-        return _plan_comment(event, in_scope, link)
+        return _once_each(_plan_comment(event, in_scope, link))
     if event.kind is IssueEventKind.DELETED:
         return Plan().note("issue deleted: the incident stays as it is")
     if event.kind is IssueEventKind.COMMENT_DELETED:
         return Plan().note("comment deleted: PagerDuty notes stay (PagerDuty keeps a record)")
     if link is None:
         return _plan_incident_creation(event, in_scope, ctx, jira_connection)
-    return _plan_linked_issue(event, in_scope, link, ctx)
+    return _once_each(_plan_linked_issue(event, in_scope, link, ctx))
+
+
+def _rules_in_scope(
+    rules: Sequence[Rule], project: str | None, issue_type: str | None, link: LinkState | None
+) -> list[Rule]:
+    """The enabled rules of the issue's project and type. A linked issue's comment bodies lack
+    the project, so the link's last known one stands in; a pair linked by hand outside every
+    rule's projects stays with all the rules of its connections."""
+    enabled = [r for r in rules if r.enabled]
+    if link is not None:
+        project = project or link.last_synced.get("jira.project")
+        issue_type = issue_type or link.last_synced.get("jira.issuetype")
+    covering = [r for r in enabled if r.covers_issue(project, issue_type)]
+    return covering if covering or link is None else enabled
+
+
+def _once_each(plan: Plan) -> Plan:
+    """Two rules asking for the same change (both resolve the incident) make one call."""
+    actions: list[Action] = []
+    for action in plan.actions:
+        if action not in actions:
+            actions.append(action)
+    return Plan(tuple(actions), plan.reasons)
 
 
 def _scope_of(event: IssueEvent) -> tuple[str | None, str | None]:
