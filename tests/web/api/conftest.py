@@ -12,14 +12,19 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from jirasync.access.accounts import create_account, create_token
+from jirasync.access.accounts import create_token, hash_password
 from jirasync.config import Settings
 from jirasync.engine.service import Service
-from jirasync.store.models import AccountRole
+from jirasync.store.models import Account, AccountRole
 from jirasync.web.app import create_app
 
 ADMIN_PASSWORD = "admin-password-1"
 VIEWER_PASSWORD = "viewer-password-1"
+# Hashed once: argon2 is slow on purpose, and every test starts with both accounts.
+_HASHES = {
+    "admin": hash_password(SecretStr(ADMIN_PASSWORD)),
+    "viewer": hash_password(SecretStr(VIEWER_PASSWORD)),
+}
 
 
 @dataclass
@@ -57,8 +62,9 @@ def api(tmp_path: Path) -> Iterator[Api]:
 
         async def seed() -> tuple[str, str]:
             db = service.db
-            await create_account(db, "admin", SecretStr(ADMIN_PASSWORD), AccountRole.ADMIN)
-            await create_account(db, "viewer", SecretStr(VIEWER_PASSWORD), AccountRole.VIEWER)
+            async with db.sessions() as session, session.begin():
+                for name, hashed in _HASHES.items():
+                    session.add(Account(username=name, password_hash=hashed, role=name))
             admin = await create_token(db, "admin token", AccountRole.ADMIN)
             viewer = await create_token(db, "viewer token", AccountRole.VIEWER)
             return admin.token.get_secret_value(), viewer.token.get_secret_value()
