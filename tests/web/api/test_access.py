@@ -8,10 +8,10 @@ import re
 
 from sqlalchemy import select
 from starlette.routing import Mount
+from tests.web.api.conftest import ADMIN_PASSWORD, VIEWER_PASSWORD, Api, login
 
 from jirasync.store.models import ApiToken
 from jirasync.web.api import PREFIX
-from tests.web.api.conftest import ADMIN_PASSWORD, VIEWER_PASSWORD, Api, login
 
 # /metrics: scraped by Prometheus, holds counters only (added by the metrics work).
 EXEMPT = {"/healthz", "/readyz", "/metrics", f"{PREFIX}/auth/login"}
