@@ -55,7 +55,17 @@ class ActionOut(BaseModel):
     calls: list[CallOut] = Field(description="Remote calls made.")
 
 
-def _done(activity: ActivityRecorder) -> dict[str, Any]:
+def _answer(done: manual.Done) -> ActionOut:
+    return ActionOut(
+        issue_key=done.issue_key,
+        incident_id=done.incident_id,
+        created=done.created,
+        reasons=done.reasons,
+        **_record(done.activity),
+    )
+
+
+def _record(activity: ActivityRecorder) -> dict[str, Any]:
     return {
         "actions": [str(a["message"]) for a in activity.actions],
         "calls": [
@@ -77,13 +87,8 @@ async def create_issue(
     given = body or CreateIssueIn()
     async with db.sessions() as session:
         pd_id = await scope(session, "pagerduty", given.pagerduty_connection_id)
-    done = await manual.create_issue_for_incident(runtime, pd_id, incident_id, given.rule_id)
-    return ActionOut(
-        issue_key=done.issue_key,
-        incident_id=done.incident_id,
-        created=done.created,
-        reasons=done.reasons,
-        **_done(done.activity),
+    return _answer(
+        await manual.create_issue_for_incident(runtime, pd_id, incident_id, given.rule_id)
     )
 
 
@@ -99,15 +104,10 @@ async def trigger_incident(
     given = body or TriggerIncidentIn()
     async with db.sessions() as session:
         jira_id = await scope(session, "jira", given.jira_connection_id)
-    done = await manual.trigger_incident_for_issue(
-        runtime, jira_id, issue_key, given.rule_id, given.service_id
-    )
-    return ActionOut(
-        issue_key=done.issue_key,
-        incident_id=done.incident_id,
-        created=done.created,
-        reasons=done.reasons,
-        **_done(done.activity),
+    return _answer(
+        await manual.trigger_incident_for_issue(
+            runtime, jira_id, issue_key, given.rule_id, given.service_id
+        )
     )
 
 
@@ -129,5 +129,5 @@ async def escalate_report(
         report_id=done.report_id,
         created=done.created,
         reasons=[],
-        **_done(done.activity),
+        **_record(done.activity),
     )

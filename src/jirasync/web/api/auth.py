@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field, SecretStr
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from jirasync.access.accounts import (
     AccessError,
@@ -128,12 +128,7 @@ def _account(row: Account) -> AccountOut:
 @router.get("/accounts", response_model=AccountList)
 async def list_accounts(db: DB, who: Caller, page: Page) -> Any:
     async with db.sessions() as session:
-        total = await session.scalar(select(func.count()).select_from(Account)) or 0
-        rows = (
-            await session.scalars(
-                select(Account).order_by(Account.id).offset(page.offset).limit(page.limit)
-            )
-        ).all()
+        total, rows = await page.rows(session, select(Account), Account.id)
     return {**page.page(total), "accounts": [_account(r) for r in rows]}
 
 

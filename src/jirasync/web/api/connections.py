@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from jirasync.store.models import Connection
@@ -129,12 +129,7 @@ async def list_connections(
     if kind is not None:
         query = query.where(Connection.kind == kind)
     async with db.sessions() as session:
-        total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = (
-            await session.scalars(
-                query.order_by(Connection.id).offset(page.offset).limit(page.limit)
-            )
-        ).all()
+        total, rows = await page.rows(session, query, Connection.id)
     public = public_url(request)
     return {**page.page(total), "connections": [out(r, public) for r in rows]}
 

@@ -64,12 +64,7 @@ async def list_escalations(
     if hackerone_connection_id is not None:
         query = query.where(RuleRow.connection_id == hackerone_connection_id)
     async with db.sessions() as session:
-        total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = (
-            await session.scalars(
-                query.order_by(RuleRow.position, RuleRow.id).offset(page.offset).limit(page.limit)
-            )
-        ).all()
+        total, rows = await page.rows(session, query, RuleRow.position, RuleRow.id)
     return {**page.page(total), "escalations": [out(r) for r in rows]}
 
 

@@ -84,12 +84,7 @@ async def list_links(
     if sync_status is not None:
         query = query.where(Link.sync_status == sync_status)
     async with db.sessions() as session:
-        total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = (
-            await session.scalars(
-                query.order_by(Link.id.desc()).offset(page.offset).limit(page.limit)
-            )
-        ).all()
+        total, rows = await page.rows(session, query, Link.id.desc())
         counts = await _comment_counts(session, [r.id for r in rows])
     return {**page.page(total), "links": [out(r, counts.get(r.id, 0)) for r in rows]}
 

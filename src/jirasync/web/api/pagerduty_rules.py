@@ -93,12 +93,7 @@ async def get_rules(
     if jira_connection_id is not None:
         query = query.where(RuleRow.jira_connection_id == jira_connection_id)
     async with db.sessions() as session:
-        total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = (
-            await session.scalars(
-                query.order_by(RuleRow.position, RuleRow.id).offset(page.offset).limit(page.limit)
-            )
-        ).all()
+        total, rows = await page.rows(session, query, RuleRow.position, RuleRow.id)
     return {**page.page(total), "rules": [wire(r) for r in rows]}
 
 

@@ -3,16 +3,23 @@ list of the API so one client loop pages them all."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
+from sqlalchemy import Select, func, select
 
 
 class Paging(BaseModel):
     offset: int
     limit: int
     total: bool
+
+    async def rows(self, session: Any, query: Select[Any], *order: Any) -> tuple[int, list[Any]]:
+        """How many rows the query matches, and this page of them in `order`."""
+        total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        chosen = query.order_by(*order).offset(self.offset).limit(self.limit)
+        return total, list((await session.scalars(chosen)).all())
 
     def page(self, total: int) -> dict[str, object]:
         return {

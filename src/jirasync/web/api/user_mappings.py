@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from jirasync.store.models import UserMapping
@@ -65,12 +65,7 @@ async def list_mappings(
     if connection_id is not None:
         query = query.where(UserMapping.connection_id == connection_id)
     async with db.sessions() as session:
-        total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = (
-            await session.scalars(
-                query.order_by(UserMapping.id).offset(page.offset).limit(page.limit)
-            )
-        ).all()
+        total, rows = await page.rows(session, query, UserMapping.id)
     return {**page.page(total), "user_mappings": [out(r) for r in rows]}
 
 
