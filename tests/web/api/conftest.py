@@ -3,7 +3,6 @@ API token of each role. Seeding goes through the same functions the CLI uses."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,6 +80,3 @@ def login(client: TestClient, username: str, password: str) -> str:
     token: str = answer.json()["csrf_token"]
     return token
 
-
-def run_sync(coroutine: object) -> object:
-    return asyncio.run(coroutine)  # type: ignore[arg-type]
