@@ -79,4 +79,3 @@ def login(client: TestClient, username: str, password: str) -> str:
     assert answer.status_code == 200, answer.text
     token: str = answer.json()["csrf_token"]
     return token
-
