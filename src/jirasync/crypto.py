@@ -6,6 +6,8 @@ is generated on first start. Losing that file makes stored credentials unreadabl
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from pathlib import Path
 
@@ -24,12 +26,18 @@ class SecretBox:
 
     def __init__(self, key: SecretStr) -> None:
         self._fernet = Fernet(key.get_secret_value().encode())
+        self._key = key.get_secret_value().encode()
 
     def __repr__(self) -> str:
         return "SecretBox(<key hidden>)"
 
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()
+
+    def derive_key(self, purpose: str) -> SecretStr:
+        """A key for another use (signing session cookies), so one secret serves them all;
+        knowing a derived key reveals neither the service's key nor another derived key."""
+        return SecretStr(hmac.new(self._key, purpose.encode(), hashlib.sha256).hexdigest())
 
     def decrypt(self, ciphertext: str) -> SecretStr:
         try:

@@ -17,6 +17,8 @@ TABLES = {
     "inbox_events",
     "event_attempts",
     "remote_calls",
+    "accounts",
+    "api_tokens",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from jirasync.cli import bench, demo, events, hackerone, keys, ops, server, sim, sync
+from jirasync.cli import admin, bench, demo, events, hackerone, keys, ops, server, sim, sync
 
 app = typer.Typer(
     name="jirasync",
@@ -13,6 +13,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(sim.app, name="sim")
+app.add_typer(admin.app, name="admin")
 server.register(app)
 sync.register(app)
 ops.register(app)

@@ -309,3 +309,30 @@ async def replay_dead(db: Database, connection_id: int | None) -> int:
     )
     count: int = await db.statement(lambda conn: conn.execute(statement).rowcount)
     return count
+
+
+async def retry_now(db: Database, event_id: int) -> bool:
+    """Make a retrying (or pending) event claimable at once instead of at its backoff time."""
+    waiting = [EventStatus.RETRYING.value, EventStatus.PENDING.value]
+    statement = (
+        update(events)
+        .where(events.c.id == event_id, events.c.status.in_(waiting))
+        .values(available_at=utcnow())
+    )
+    return await db.statement(lambda conn: conn.execute(statement).rowcount == 1)
+
+
+async def ignore_event(db: Database, event_id: int, reason: str) -> bool:
+    """Give up on a waiting or dead event: it is finished as ignored and no longer holds back
+    the later events of its ordering key. A running event cannot be ignored."""
+    ignorable = [
+        EventStatus.PENDING.value,
+        EventStatus.RETRYING.value,
+        EventStatus.DEAD.value,
+    ]
+    statement = (
+        update(events)
+        .where(events.c.id == event_id, events.c.status.in_(ignorable))
+        .values(status=EventStatus.IGNORED.value, finished_at=utcnow(), reason=reason)
+    )
+    return await db.statement(lambda conn: conn.execute(statement).rowcount == 1)

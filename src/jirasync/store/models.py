@@ -299,3 +299,39 @@ class ReconcilerCursor(Base):
     )
     cursor: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AccountRole(StrEnum):
+    ADMIN = "admin"  # may change anything
+    VIEWER = "viewer"  # may read everything but secrets
+
+
+class Account(Timestamps, Base):
+    """A person who logs in to the UI or the API with a password (argon2 hash only)."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(150), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16), default=AccountRole.VIEWER)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_login_at: Mapped[datetime | None]
+
+
+class ApiToken(Base):
+    """A bearer token for the REST API. Only its SHA-256 is stored: the token is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    # A random 256-bit token needs no slow hash: SHA-256 cannot be reversed or guessed.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The token's first characters, so a person can tell tokens apart in a list.
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[str | None] = mapped_column(String(150))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

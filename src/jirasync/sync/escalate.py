@@ -118,11 +118,11 @@ async def unlink(runtime: SyncRuntime, hackerone_connection_id: int, report_id: 
             raise
         # HackerOne documents no way to clear a reference over the API: say so on the report.
         await hackerone.client.add_comment(str(report_id), message, internal=True)
-    await _forget(runtime, link.id, source)
+    await forget(runtime, link.id, source)
     return link.issue_key
 
 
-async def _forget(runtime: SyncRuntime, link_id: int, source: SourceRef) -> None:
+async def forget(runtime: SyncRuntime, link_id: int, source: SourceRef) -> None:
     """Delete the link, its comment twins and its create intent (a new escalation may follow)."""
     async with runtime.db.write() as conn:
         await conn.execute(delete(CommentLink).where(CommentLink.link_id == link_id))
@@ -139,7 +139,11 @@ async def _forget(runtime: SyncRuntime, link_id: int, source: SourceRef) -> None
 async def _queue_quiet(runtime: SyncRuntime, source: SourceRef, timeout_s: float = 10.0) -> None:
     """Wait while the queue holds events of this report (a triage may be escalating it now),
     so a person's escalation finds that issue instead of racing it to a second one."""
-    key = source_key(source)
+    await wait_quiet(runtime, source_key(source), timeout_s)
+
+
+async def wait_quiet(runtime: SyncRuntime, key: str, timeout_s: float = 10.0) -> None:
+    """Wait (up to `timeout_s`) until the queue holds no active event of this ordering key."""
     query = select(func.count()).where(
         InboxEvent.ordering_key == key, InboxEvent.status.in_(ACTIVE_STATUSES)
     )

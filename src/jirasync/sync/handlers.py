@@ -92,7 +92,7 @@ class Handlers:
 
     async def _outcome(self, ctx: EventContext, run: Callable[[], Awaitable[bool]]) -> Outcome:
         try:
-            with _calls_into(ctx.activity):
+            with calls_into(ctx.activity):
                 acted = await run()
         except UnsupportedEvent as exc:
             return Ignored(str(exc))
@@ -124,7 +124,7 @@ class Handlers:
         acted = False
         for jira_id, group in _by_jira(rules, link).items():
             jira = await self.pool.jira(jira_id)
-            planner_ctx = await self._pagerduty_context(jira, pagerduty, event, group)
+            planner_ctx = await self.pagerduty_context(jira, pagerduty, event, group)
             plan = pd_planner.plan_incident_event(
                 event, [r.rule for r in group], _state(link), planner_ctx
             )
@@ -167,7 +167,7 @@ class Handlers:
         if any(str(link.last_synced.get(k)) != v for k, v in values.items()):
             await self.links.synced(link.id, values)
 
-    async def _pagerduty_context(
+    async def pagerduty_context(
         self,
         jira: JiraConnection,
         pagerduty: PagerDutyConnection,
@@ -212,8 +212,8 @@ class Handlers:
         for pagerduty_id, group in _by_source(rules).items():
             link = _incident_link(links, pagerduty_id)
             pagerduty = await self.pool.pagerduty(pagerduty_id)
-            planner_ctx = await self._pagerduty_context(jira, pagerduty, None, group)
-            matcher = await self._jql_results(jira, event, group, link)
+            planner_ctx = await self.pagerduty_context(jira, pagerduty, None, group)
+            matcher = await self.jql_results(jira, event, group, link)
             planner_ctx = pd_planner.Context(**{**planner_ctx.__dict__, "issue_matches": matcher})
             plan = pd_planner.plan_issue_event(
                 event, [r.rule for r in group], _state(link), planner_ctx, str(jira.id)
@@ -293,7 +293,7 @@ class Handlers:
         self._pagerduty_users[key] = (found, time.monotonic() + ttl)
         return found
 
-    async def _jql_results(
+    async def jql_results(
         self,
         jira: JiraConnection,
         event: IssueEvent,
@@ -473,7 +473,7 @@ async def _search_matches(jira: JiraConnection, issue_id: str, jql: str) -> bool
 
 
 @contextmanager
-def _calls_into(recorder: ActivityRecorder) -> Iterator[None]:
+def calls_into(recorder: ActivityRecorder) -> Iterator[None]:
     """Report the connectors' remote calls into the engine's activity log of this attempt."""
 
     def record(call: RemoteCall) -> None:

@@ -42,11 +42,19 @@ class Report:
 
 
 async def check_webhooks(
-    runtime: SyncRuntime, secrets: SecretBox, public_url: str, fix: bool
+    runtime: SyncRuntime,
+    secrets: SecretBox,
+    public_url: str,
+    fix: bool,
+    only: int | None = None,
 ) -> list[Report]:
+    """Check (and with `fix` repair) every enabled connection's webhooks, or `only` this one's."""
     public = public_url.rstrip("/")
+    query = select(Connection).where(Connection.enabled.is_(True))
+    if only is not None:
+        query = query.where(Connection.id == only)
     async with runtime.db.sessions() as session:
-        rows = (await session.scalars(select(Connection).where(Connection.enabled.is_(True)))).all()
+        rows = (await session.scalars(query)).all()
     reports = []
     for row in rows:
         report = Report(row.name, row.kind)

@@ -106,8 +106,7 @@ async def apply(
             row = by_name.get(item.name) or Connection(name=item.name)
             row.kind, row.base_url, row.enabled = item.kind, item.base_url.rstrip("/"), item.enabled
             row.options = item.options
-            kept = _kept_secrets(secrets, row) if row.id is not None else {}
-            seal_credentials(row, secrets, _credentials(item, kept))
+            seal_connection_credentials(row, secrets, item.credentials)
             session.add(row)
             by_name[item.name] = row
         await session.flush()
@@ -220,10 +219,25 @@ def _kept_secrets(secrets: SecretBox, row: Connection) -> dict[str, Any]:
 
 
 def _credentials(item: ConnectionDoc, kept: Mapping[str, Any] | None = None) -> BaseModel:
-    raw = {**(kept or {}), **item.credentials}
-    if item.kind == "jira":
+    return credentials_of_kind(item.kind, item.credentials, kept)
+
+
+def credentials_of_kind(
+    kind: str, given: Mapping[str, Any], kept: Mapping[str, Any] | None = None
+) -> BaseModel:
+    """The credentials model of a connection kind; raises pydantic's ValidationError."""
+    raw = {**(kept or {}), **given}
+    if kind == "jira":
         raw.setdefault("webhook_token", token_source.token_urlsafe(24))
-    return CREDENTIALS_OF[item.kind].model_validate(raw)
+    return CREDENTIALS_OF[kind].model_validate(raw)
+
+
+def seal_connection_credentials(
+    row: Connection, secrets: SecretBox, given: Mapping[str, Any]
+) -> None:
+    """Seal `given` on the row (kind set), keeping the secrets jirasync generated itself."""
+    kept = _kept_secrets(secrets, row) if row.id is not None else {}
+    seal_credentials(row, secrets, credentials_of_kind(row.kind, given, kept))
 
 
 async def _upsert_rule(

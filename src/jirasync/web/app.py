@@ -18,6 +18,9 @@ from jirasync.log import get_logger
 from jirasync.sync.reconciler import reconciling
 from jirasync.sync.runtime import install
 from jirasync.web import ops, webhooks
+from jirasync.web.api import PREFIX as API_PREFIX
+from jirasync.web.api import create_api
+from jirasync.web.security import install_security
 
 log = get_logger(__name__)
 
@@ -39,12 +42,22 @@ def create_app(service: Service, *, migrate: bool = True, run_worker: bool = Tru
             await runtime.close()
             log.info("service.stopped")
 
-    app = FastAPI(title="jirasync", version=__version__, lifespan=lifespan)
+    # No public OpenAPI document or docs page: the API's own are behind authentication.
+    app = FastAPI(
+        title="jirasync",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    install_security(app, service)
     app.state.service = service
     app.state.sync = runtime
     app.include_router(webhooks.router)
     app.state.run_worker = run_worker
     ops.install(app)
+    app.mount(API_PREFIX, create_api(service, runtime))
     return app
 
 

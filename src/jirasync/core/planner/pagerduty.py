@@ -26,7 +26,13 @@ from jirasync.core.actions import (
 )
 from jirasync.core.events import IncidentEvent, IssueEvent, IssueEventKind
 from jirasync.core.links import LinkState
-from jirasync.core.rules.pagerduty import ActionSet, Condition, Rule
+from jirasync.core.rules.pagerduty import (
+    ActionSet,
+    AutocreateIncident,
+    AutocreateIssue,
+    Condition,
+    Rule,
+)
 from jirasync.core.workflow import JiraStatus
 
 # Webhook v3 event types → the event names of PagerDuty's rule schema.
@@ -257,6 +263,16 @@ def _condition_holds(
     return True
 
 
+def plan_manual_issue(event: IncidentEvent, rule: Rule, ctx: Context) -> Plan:
+    """A person's "Create Jira Issue" on an incident ("More → Create Jira Issue", which works
+    with auto-create off): the rule's first issue-creating section gives project, type and
+    field actions, whatever its event conditions say."""
+    items = rule.config.autocreate_issues_config
+    item = items[0] if items else AutocreateIssue()
+    action = _create_issue(event, rule, item, ctx)
+    return Plan().add(action, reason=f"asked by hand with rule {rule.name!r}")
+
+
 # -- Jira → PagerDuty ----------------------------------------------------------------------------
 def plan_issue_event(
     event: IssueEvent,
@@ -452,3 +468,17 @@ def _plan_comment(event: IssueEvent, rules: Sequence[Rule], link: LinkState | No
         return Plan().note(f"comment {comment.id} is already on the incident")
     note = AddNote(link.source_id, content, comment.id)
     return Plan().add(note, reason="sync_comments: comment → note")
+
+
+def plan_manual_incident(
+    event: IssueEvent, rule: Rule, service_id: str | None, jira_connection: str
+) -> Plan:
+    """A person's "trigger incident" on an issue (the issue sidebar), whatever the rule's JQL:
+    on `service_id`, else the rule's first incident-creating section's service, else its first
+    service."""
+    items = rule.config.autocreate_incidents_config
+    item = items[0] if items else AutocreateIncident(jql="")
+    target = service_id or (item.target_service.id if item.target_service else None)
+    service = target or rule.config.services[0].id
+    action = _create_incident(event, rule, item, service, jira_connection)
+    return Plan().add(action, reason=f"asked by hand with rule {rule.name!r}")
