@@ -156,6 +156,37 @@ def test_pagerduty_signature_and_redelivery(
     assert row["duplicates"] == 1 and row["ordering_key"] == f"pagerduty:{ids['pd']}:PQ1K5C8"
 
 
+def test_a_secret_stored_by_another_process_is_honoured_at_once(
+    app: tuple[TestClient, dict[str, int], Service],
+) -> None:
+    """`jirasync check --fix` in another process creates a subscription and stores its secret
+    while the service holds the connection in its pool: the first webhook signed with the new
+    secret is let in, not refused until the pool reads the row again."""
+    client, ids, service = app
+    body = (FIXTURES / "pagerduty" / "zulip_acknowledged_v3.json").read_bytes()
+    url = f"/webhooks/pagerduty/{ids['pd']}"
+    old = {"X-PagerDuty-Signature": pd_sign(body, PD_SECRET)}
+    assert client.post(url, content=body, headers=old).status_code == 202  # pool warm
+
+    async def elsewhere() -> None:
+        db = Database(service.settings.database)
+        try:
+            await store_subscription_secret(db, service.secrets, ids["pd"], "SUB2", "pd-secret-2")
+        finally:
+            await db.dispose()
+
+    asyncio.run(elsewhere())
+    other = body.replace(b"PQ1K5C8", b"PQ1K5C9")
+    new = {"X-PagerDuty-Signature": pd_sign(other, "pd-secret-2")}
+    assert client.post(url, content=other, headers=new).status_code == 202
+    assert (
+        client.post(
+            url, content=other, headers={**new, "X-PagerDuty-Signature": pd_sign(other, "nope")}
+        ).status_code
+        == 403
+    )
+
+
 def test_hackerone_signature_and_delivery_id(
     app: tuple[TestClient, dict[str, int], Service],
 ) -> None:

@@ -154,6 +154,7 @@ async def _check_pagerduty(
                 await store_subscription_secret(
                     runtime.db, secrets, pagerduty.id, str(created["id"]), str(secret)
                 )
+                runtime.pool.forget(pagerduty.id)
         elif finding.fix == "update" and finding.remote_id:
             await pagerduty.client.update_webhook_subscription(
                 finding.remote_id, events=PAGERDUTY_EVENTS

@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
@@ -27,12 +28,18 @@ from jirasync.connectors.pagerduty.webhooks import signature_valid as pagerduty_
 from jirasync.core.events import MalformedEvent, UnsupportedEvent
 from jirasync.engine.inbox import Inbox
 from jirasync.log import get_logger
-from jirasync.sync.connections import UnusableConnection
+from jirasync.sync.connections import (
+    HackerOneConnection,
+    JiraConnection,
+    PagerDutyConnection,
+    UnusableConnection,
+)
 from jirasync.sync.links import SourceRef
 from jirasync.sync.runtime import SyncRuntime, source_key
 from jirasync.web.intake import store_and_accept
 
 log = get_logger(__name__)
+C = TypeVar("C")
 MAX_BODY_BYTES = 2 * 1024 * 1024  # PagerDuty drops over 256 KB; Jira issue bodies stay far below
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
@@ -63,18 +70,21 @@ async def _body(request: Request) -> bytes:
 @router.post("/jira/{connection_id}/{token}", status_code=202)
 async def jira_webhook(connection_id: int, token: str, request: Request) -> JSONResponse:
     runtime = _runtime(request)
-    jira = await _connection(runtime.pool.jira, connection_id)
-    if not hmac.compare_digest(
-        token.encode(), jira.credentials.webhook_token.get_secret_value().encode()
-    ):
-        log.warning("webhook.jira.bad_token", connection=connection_id)
-        raise HTTPException(403, "unknown webhook URL token")
     body = await _body(request)
-    secret = jira.credentials.webhook_secret
-    if secret is not None and not _hub_signature_valid(
-        body, request.headers.get("x-hub-signature"), secret.get_secret_value()
-    ):
-        raise HTTPException(401, "X-Hub-Signature does not match the body")
+
+    def refused(jira: JiraConnection) -> HTTPException | None:
+        known = jira.credentials.webhook_token.get_secret_value().encode()
+        if not hmac.compare_digest(token.encode(), known):
+            log.warning("webhook.jira.bad_token", connection=connection_id)
+            return HTTPException(403, "unknown webhook URL token")
+        secret = jira.credentials.webhook_secret
+        if secret is not None and not _hub_signature_valid(
+            body, request.headers.get("x-hub-signature"), secret.get_secret_value()
+        ):
+            return HTTPException(401, "X-Hub-Signature does not match the body")
+        return None
+
+    jira = await _authenticated(runtime, runtime.pool.jira, connection_id, refused)
     error, key, delivery = None, f"jira:{connection_id}:unparsed", None
     try:
         parsed = parse_jira_body(body)
@@ -101,14 +111,19 @@ async def jira_webhook(connection_id: int, token: str, request: Request) -> JSON
 @router.post("/pagerduty/{connection_id}", status_code=202)
 async def pagerduty_webhook(connection_id: int, request: Request) -> JSONResponse:
     runtime = _runtime(request)
-    pagerduty = await _connection(runtime.pool.pagerduty, connection_id)
+    await _connection(runtime.pool.pagerduty, connection_id)  # an unknown one is a 404 first
     body = await _body(request)
-    secrets = [s.get_secret_value() for s in pagerduty.credentials.webhook_secrets.values()]
     header = request.headers.get("x-pagerduty-signature")
     if not header:
         raise HTTPException(401, "X-PagerDuty-Signature is missing")
-    if not pagerduty_signature_valid(body, header, secrets):
-        raise HTTPException(403, "X-PagerDuty-Signature matches none of this connection's secrets")
+
+    def refused(pagerduty: PagerDutyConnection) -> HTTPException | None:
+        secrets = [s.get_secret_value() for s in pagerduty.credentials.webhook_secrets.values()]
+        if pagerduty_signature_valid(body, header, secrets):
+            return None
+        return HTTPException(403, "X-PagerDuty-Signature matches none of this connection's secrets")
+
+    await _authenticated(runtime, runtime.pool.pagerduty, connection_id, refused)
     error, key, delivery = (
         None,
         f"pagerduty:{connection_id}:unparsed",
@@ -141,15 +156,19 @@ async def pagerduty_webhook(connection_id: int, request: Request) -> JSONRespons
 @router.post("/hackerone/{connection_id}", status_code=202)
 async def hackerone_webhook(connection_id: int, request: Request) -> JSONResponse:
     runtime = _runtime(request)
-    hackerone = await _connection(runtime.pool.hackerone, connection_id)
+    await _connection(runtime.pool.hackerone, connection_id)  # an unknown one is a 404 first
     body = await _body(request)
     header = request.headers.get("x-h1-signature")
     if not header:
         raise HTTPException(401, "X-H1-Signature is missing")
-    if not hackerone_signature_valid(
-        body, header, hackerone.credentials.webhook_secret.get_secret_value()
-    ):
-        raise HTTPException(403, "X-H1-Signature does not match the body")
+
+    def refused(hackerone: HackerOneConnection) -> HTTPException | None:
+        secret = hackerone.credentials.webhook_secret.get_secret_value()
+        if hackerone_signature_valid(body, header, secret):
+            return None
+        return HTTPException(403, "X-H1-Signature does not match the body")
+
+    await _authenticated(runtime, runtime.pool.hackerone, connection_id, refused)
     error, key = None, f"hackerone:{connection_id}:unparsed"
     delivery = request.headers.get("x-h1-delivery")
     try:
@@ -171,7 +190,27 @@ async def hackerone_webhook(connection_id: int, request: Request) -> JSONRespons
     )
 
 
-async def _connection(get: Any, connection_id: int) -> Any:
+async def _authenticated(
+    runtime: SyncRuntime,
+    get: Callable[[int], Awaitable[C]],
+    connection_id: int,
+    refused: Callable[[C], HTTPException | None],
+) -> C:
+    """The connection the request authenticates against. A refusal is checked again on a fresh
+    read of the row: another process may have just changed the credentials (a new webhook
+    secret after `jirasync check --fix`), and the pool keeps rows for a few seconds."""
+    connection = await _connection(get, connection_id)
+    if refused(connection) is None:
+        return connection
+    runtime.pool.forget(connection_id)
+    connection = await _connection(get, connection_id)
+    error = refused(connection)
+    if error is not None:
+        raise error
+    return connection
+
+
+async def _connection(get: Callable[[int], Awaitable[C]], connection_id: int) -> C:
     try:
         return await get(connection_id)
     except UnusableConnection as exc:

@@ -162,6 +162,7 @@ async def change_connection(
     request: Request,
     db: DB,
     secrets: Secrets,
+    runtime: Runtime,
     who: Caller,
 ) -> Any:
     try:
@@ -172,6 +173,7 @@ async def change_connection(
             _change(row, body, secrets)
     except IntegrityError:
         raise ApiError(409, f"a connection named {body.name!r} exists already") from None
+    runtime.pool.forget(connection_id)  # this process's events use the change at once
     return out(row, public_url(request))
 
 
