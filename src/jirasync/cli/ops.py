@@ -71,8 +71,11 @@ def backfill_command(
     config: ConfigOpt = None,
 ) -> None:
     """Link or create for what existed before the rules: open incidents on the rules'
-    services (PagerDuty → Jira) and issues matching a rule's JQL (Jira → PagerDuty)."""
+    services (PagerDuty → Jira), issues matching a rule's JQL (Jira → PagerDuty), and open
+    HackerOne reports (linked to the issue their reference names, or escalated if the
+    escalation's automatic filter wants them)."""
     from jirasync.sync.backfill import Backfill
+    from jirasync.sync.report_backfill import ReportBackfill
 
     settings = _settings(config)
 
@@ -81,12 +84,12 @@ def backfill_command(
 
         runtime = SyncRuntime(db, secrets)
         try:
-            backfill = Backfill(runtime)
-            candidates = await backfill.candidates()
+            backfills: list[Any] = [Backfill(runtime), ReportBackfill(runtime)]
+            work = [(b, c) for b in backfills for c in await b.candidates()]
             with _progress() as progress:
-                task = progress.add_task("backfill", total=len(candidates))
+                task = progress.add_task("backfill", total=len(work))
                 results = []
-                for candidate in candidates:
+                for backfill, candidate in work:
                     progress.update(task, description=candidate.label)
                     results.append(await backfill.run(candidate, dry_run=dry_run))
                     progress.advance(task)

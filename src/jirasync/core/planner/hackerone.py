@@ -150,16 +150,22 @@ def _plan_unlinked(event: ReportEvent, escalation: Escalation, ctx: Context) -> 
     if event.activity_type == "activity-bug-duplicate":
         return _plan_duplicate(event, escalation, ctx)
     state = str((event.report.get("attributes") or {}).get("state") or "")
-    relationships = event.report.get("relationships") or {}
-    if escalation.wants_auto(
+    if auto_escalates(event.report, escalation):
+        plan = _escalated_by(plan_escalation(event.report, escalation, ctx), event)
+        return plan.note(f"report is {state}: automatic escalation")
+    return Plan().note("report not escalated (escalate it manually, or widen the automatic filter)")
+
+
+def auto_escalates(report: Mapping[str, Any], escalation: Escalation) -> bool:
+    """The escalation's automatic filter (state, severity, weakness, asset) wants the report."""
+    state = str((report.get("attributes") or {}).get("state") or "")
+    relationships = report.get("relationships") or {}
+    return escalation.wants_auto(
         state,
         _rel_attr(relationships, "severity", "rating"),
         _rel_attr(relationships, "weakness", "name"),
         _rel_attr(relationships, "structured_scope", "asset_identifier"),
-    ):
-        plan = _escalated_by(plan_escalation(event.report, escalation, ctx), event)
-        return plan.note(f"report is {state}: automatic escalation")
-    return Plan().note("report not escalated (escalate it manually, or widen the automatic filter)")
+    )
 
 
 def _plan_duplicate(event: ReportEvent, escalation: Escalation, ctx: Context) -> Plan:
