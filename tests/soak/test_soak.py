@@ -149,11 +149,6 @@ class Workers:
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(
-    not os.environ.get("JIRASYNC_SOAK_SECONDS"),
-    reason="long form only (JIRASYNC_SOAK_SECONDS=N): worker processes restarting on 2 cores "
-    "take minutes",
-)
 def test_soak_postgres_three_killed_workers(
     postgres_stack: Stack, capsys: pytest.CaptureFixture[str]
 ) -> None:
