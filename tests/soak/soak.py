@@ -266,8 +266,9 @@ def soak(
     *,
     timeouts: bool,
     chaos: Callable[[random.Random, threading.Event, Figures], None] | None = None,
+    seconds: float = SOAK_SECONDS,
 ) -> Run:
-    """Incident stories on 4 threads for SOAK_SECONDS (at least 8) under the faults,
+    """Incident stories on 4 threads for `seconds` (at least 8 stories) under the faults,
     then faults off, a catch-all reconciler pass, and the queue settled."""
     rng = random.Random(seed)
     figures = Figures()
@@ -291,7 +292,7 @@ def soak(
     try:
         with ThreadPoolExecutor(4) as pool:
             futures: list[Future[Expected]] = []
-            while len(futures) < MIN_STORIES or time.monotonic() - started < SOAK_SECONDS:
+            while len(futures) < MIN_STORIES or time.monotonic() - started < seconds:
                 if sum(not f.done() for f in futures) >= 6:
                     time.sleep(0.1)
                     continue
