@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
+from jirasync.admin.rules import scope
 from jirasync.core.report_variables import report_variables
 from jirasync.core.rules.hackerone import Escalation, validate_against_createmeta
 from jirasync.store.models import Rule as RuleRow
@@ -18,7 +19,6 @@ from jirasync.sync.escalation_check import SAMPLE_REPORT
 from jirasync.sync.runtime import SyncRuntime
 from jirasync.web.api.deps import DB, Caller, Id, QueryId, RowId, Runtime
 from jirasync.web.api.errors import ERROR_RESPONSES, ApiError
-from jirasync.web.api.pagerduty_rules import scope
 from jirasync.web.api.paging import Page, PageInfo
 
 router = APIRouter(

@@ -10,12 +10,12 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from jirasync.admin.links import LinkQuery, comment_counts, link_query
+from jirasync.admin.rules import scope
 from jirasync.store.models import Link
 from jirasync.sync import escalate, manual
 from jirasync.sync.links import SourceRef
 from jirasync.web.api.deps import DB, MAX_ID, Caller, Id, RowId, Runtime
 from jirasync.web.api.errors import ERROR_RESPONSES, ApiError
-from jirasync.web.api.pagerduty_rules import scope
 from jirasync.web.api.paging import Page, PageInfo
 
 router = APIRouter(prefix="/links", tags=["links"], responses=ERROR_RESPONSES)

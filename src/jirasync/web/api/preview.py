@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, Field, model_validator
 
+from jirasync.admin.rules import scope
 from jirasync.core.actions import Plan
 from jirasync.core.events import IncidentEvent, IssueEvent, IssueEventKind
 from jirasync.core.planner import hackerone as h1_planner
@@ -26,7 +27,6 @@ from jirasync.web.api.deps import DB, Caller, RowId, Runtime
 from jirasync.web.api.errors import ERROR_RESPONSES, ApiError
 from jirasync.web.api.escalations import escalation_row
 from jirasync.web.api.escalations import out as escalation_out
-from jirasync.web.api.pagerduty_rules import scope
 
 router = APIRouter(prefix="/preview", tags=["preview"], responses=ERROR_RESPONSES)
 

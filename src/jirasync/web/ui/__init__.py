@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from jirasync.admin.errors import Refusal
 from jirasync.web.ui import (
     activity,
     auth,
@@ -47,6 +48,7 @@ def install_ui(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.add_exception_handler(SignInRequired, _sign_in)
     app.add_exception_handler(Refused, _refused)
+    app.add_exception_handler(Refusal, _refusal)
 
 
 async def _sign_in(request: Request, exc: Exception) -> Response:
@@ -55,6 +57,14 @@ async def _sign_in(request: Request, exc: Exception) -> Response:
     if is_htmx(request):
         return Response(status_code=401, headers={"HX-Redirect": target})
     return RedirectResponse(target, status_code=303)
+
+
+async def _refusal(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Refusal)
+    detail = "; ".join(exc.errors or [])
+    return await _refused(
+        request, Refused(exc.status, f"{exc.message}{': ' + detail if detail else ''}")
+    )
 
 
 async def _refused(request: Request, exc: Exception) -> Response:
