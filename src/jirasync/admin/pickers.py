@@ -29,7 +29,7 @@ async def _load(loader: Callable[[], Awaitable[list[Choice]]]) -> Choices:
     try:
         return Choices(await loader())
     except (RemoteError, UnusableConnection) as exc:
-        return Choices([], str(exc))
+        return Choices([], f"could not load them: {exc}")
 
 
 async def pagerduty_services(runtime: SyncRuntime, connection_id: int) -> Choices:
