@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.web.api.conftest import _HASHES, ADMIN_PASSWORD, VIEWER_PASSWORD, settings
 
 from jirasync.engine.service import Service
 from jirasync.store.models import Account
 from jirasync.sync.setup import apply
 from jirasync.web.app import create_app
-from tests.web.api.conftest import _HASHES, ADMIN_PASSWORD, VIEWER_PASSWORD, settings
 
 SECRETS = {
     "jira_password": "jira-secret-pw-4471",
@@ -30,7 +30,11 @@ SETUP = {
             "name": "jira",
             "kind": "jira",
             "base_url": "http://jira.invalid",
-            "credentials": {"auth": "basic", "username": "admin", "password": SECRETS["jira_password"]},
+            "credentials": {
+                "auth": "basic",
+                "username": "admin",
+                "password": SECRETS["jira_password"],
+            },
         },
         {
             "name": "pagerduty",

@@ -53,16 +53,27 @@ def test_a_wrong_password_says_so_and_the_limit_is_a_clear_message(ui: Ui) -> No
     assert "Too many failed logins for admin" in limited.text
     assert "try again in 5 minutes" in limited.text
     # The API's login shares the limit.
-    api = ui.client.post("/api/v1/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD})
+    api = ui.client.post(
+        "/api/v1/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}
+    )
     assert api.status_code == 429
 
 
 def test_next_goes_back_to_the_page_asked_for_but_never_off_site(ui: Ui) -> None:
-    for asked, landed in (("/queue", "/queue"), ("//evil.example/x", "/"), ("https://evil.example", "/")):
+    for asked, landed in (
+        ("/queue", "/queue"),
+        ("//evil.example/x", "/"),
+        ("https://evil.example", "/"),
+    ):
         token = csrf_of(ui.client.get("/login").text)
         answer = ui.client.post(
             "/login",
-            data={"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": token, "next": asked},
+            data={
+                "username": "admin",
+                "password": ADMIN_PASSWORD,
+                "csrf_token": token,
+                "next": asked,
+            },
             follow_redirects=False,
         )
         assert answer.headers["location"] == landed

@@ -9,8 +9,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import SecretStr
 
+from jirasync.access.accounts import session_fingerprint
+from jirasync.access.login_links import LINK_PATH, redeem_login_link
 from jirasync.access.ratelimit import LoginLimiter
-from jirasync.web.security import csrf_valid, end_session, ensure_csrf
+from jirasync.web.security import csrf_valid, end_session, ensure_csrf, start_session
 from jirasync.web.signin import session_principal, sign_in
 from jirasync.web.ui.access import Refused, Viewer, safe_next, service_of
 from jirasync.web.ui.render import page
@@ -55,6 +57,18 @@ async def login(
     if outcome.account is None:
         return again(401, "Wrong username or password.")
     return RedirectResponse(safe_next(next), status_code=303)
+
+
+@router.get(LINK_PATH + "{token}")
+async def login_link(request: Request, token: str) -> Response:
+    """A one-time login link (`jirasync demo` prints one): signs in once, then never again."""
+    account = await redeem_login_link(service_of(request).db, token)
+    if account is None:
+        ensure_csrf(request)
+        problem = "This login link was used already or has expired: sign in with a password."
+        return page(request, "login.html", 403, next="/", error=problem)
+    start_session(request, account.id, session_fingerprint(account))
+    return RedirectResponse("/", status_code=303)
 
 
 @router.post("/logout")

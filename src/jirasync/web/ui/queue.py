@@ -3,6 +3,7 @@ and replaying every dead letter at once."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request
@@ -78,10 +79,10 @@ async def replay_dead(request: Request, who: Admin) -> Response:
     return back(request, "/queue", f"{count} dead event{'s' if count != 1 else ''} queued again.")
 
 
-async def _do(request: Request, event_id: EventId, what: str, action: object) -> None:
-    if event_id >= 2**31:
-        raise Refused(404, f"There is no event {event_id}.")
-    if await action:  # type: ignore[misc]
+async def _do(
+    request: Request, event_id: int, what: str, action: Callable[[], Awaitable[bool]]
+) -> None:
+    if await action():
         return
     detail = await inspect.event_detail(service_of(request).db, event_id)
     if detail is None:
