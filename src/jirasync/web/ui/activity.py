@@ -150,7 +150,7 @@ async def _follow(
         if new or changed:
             names = await connection_names(db)
             after = max([after, *(e.id for e in new)])
-            html = template.render(rows=rows(new, names), changed=rows(changed, names))
+            html = template.render(rows=rows(new, names), changed=rows(changed, names), live=True)
             yield _message("activity", html)
         for e in [*new, *changed]:
             watching.pop(e.id, None)
