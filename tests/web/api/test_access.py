@@ -14,7 +14,8 @@ from jirasync.store.models import ApiToken
 from jirasync.web.api import PREFIX
 
 # /metrics: scraped by Prometheus, holds counters only (added by the metrics work).
-EXEMPT = {"/healthz", "/readyz", "/metrics", f"{PREFIX}/auth/login", "/login"}
+# /login and the one-time login links sign people in (tests/web/ui check them).
+EXEMPT = {"/healthz", "/readyz", "/metrics", f"{PREFIX}/auth/login", "/login", "/login/link/1"}
 SAFE = {"GET", "HEAD", "OPTIONS"}
 
 

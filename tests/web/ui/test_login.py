@@ -78,3 +78,21 @@ def test_next_goes_back_to_the_page_asked_for_but_never_off_site(ui: Ui) -> None
         )
         assert answer.headers["location"] == landed
         ui.client.cookies.clear()
+
+
+def test_a_login_link_signs_in_once_and_not_after_it_expires(ui: Ui) -> None:
+    from datetime import timedelta
+
+    from jirasync.access.login_links import create_login_link
+
+    fresh = ui.run(create_login_link(ui.service.db, 1, timedelta(minutes=5)))
+    stale = ui.run(create_login_link(ui.service.db, 1, timedelta(minutes=-1)))
+    used = ui.client.get(f"/login/link/{fresh}", follow_redirects=False)
+    assert used.status_code == 303 and used.headers["location"] == "/"
+    assert ui.client.get("/", follow_redirects=False).status_code == 200
+    ui.client.cookies.clear()
+    for token in (fresh, stale, "not-a-token"):
+        again = ui.client.get(f"/login/link/{token}")
+        assert again.status_code == 403
+        assert "used already or has expired" in again.text
+    assert ui.client.get("/", follow_redirects=False).status_code == 303
