@@ -81,6 +81,10 @@ class Stack:
         reports: list[Report] = asyncio.run(self._store(run))
         return reports
 
+    def on_store(self, work: Callable[[Database, SecretBox], Any]) -> Any:
+        """Run `work` on jirasync's database and secrets (as the CLI would, beside the app)."""
+        return asyncio.run(self._store(work))
+
     async def _store(self, work: Callable[[Database, SecretBox], Any]) -> Any:
         db = Database(self.settings.database)
         secrets = SecretBox(load_or_create_key(self.settings.secret_key, self.settings.data_dir))

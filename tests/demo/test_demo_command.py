@@ -18,7 +18,9 @@ from typer.testing import CliRunner
 
 from jirasync import cli
 
-PLACE = re.compile(r"^\s+(jirasync|Jira simulator|PagerDuty simulator|HackerOne simulator)\s+(\S+)")
+PLACE = re.compile(
+    r"^\s+(jirasync|web UI|Jira simulator|PagerDuty simulator|HackerOne simulator)\s+(\S+)"
+)
 
 
 def _env() -> dict[str, str]:
@@ -76,6 +78,14 @@ def test_the_demo_runs_on_free_ports_until_ctrl_c(tmp_path: Path) -> None:
         pagerduty, hackerone = places["PagerDuty simulator"], places["HackerOne simulator"]
         assert httpx.get(f"{jirasync}/healthz").json() == {"status": "ok"}
         assert httpx.get(f"{jirasync}/readyz").status_code == 200
+
+        # The banner's one-time login link signs a browser in as the demo's admin, once.
+        link = places["web UI"]
+        assert link.startswith(f"{jirasync}/login/link/")
+        with httpx.Client(follow_redirects=True) as browser:
+            home = browser.get(link)
+            assert home.status_code == 200 and "demo-admin" in home.text
+        assert httpx.get(link).status_code == 403
 
         # Each simulator answers with the credentials the banner gives, seeded with the demo's
         # data, and has exactly the webhooks jirasync needs.

@@ -10,20 +10,30 @@ afresh; only the secret key in the data folder is kept.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
 import httpx
+from pydantic import SecretStr
+from sqlalchemy import select
 
+from jirasync.access.accounts import create_account
+from jirasync.access.login_links import LINK_PATH, create_login_link
 from jirasync.config import Settings
+from jirasync.crypto import SecretBox
 from jirasync.demo import DEFAULT_DATA_DIR, DEFAULT_PORTS, world
 from jirasync.devstack import Ports, Stack, serving_stack
+from jirasync.store.db import Database
+from jirasync.store.models import Account, AccountRole
 from jirasync.sync.registration import Report
 
 DEMO_DATABASE = "demo.db"
+DEMO_ADMIN = "demo-admin"
 
 
 class DemoError(RuntimeError):
@@ -107,8 +117,16 @@ def paste_hackerone_webhook(stack: Stack) -> None:
 
 
 def one_time_login_link(demo: Demo) -> str | None:
-    """The web UI's one-time login link, for the banner.
+    """The web UI's one-time login link, for the banner: it signs one browser in as the demo's
+    admin account (whose password nobody knows), once, within a day."""
 
-    Hook for the web UI (not built yet): mint a single-use login token in the demo database
-    and return its URL under `demo.stack.jirasync_url`. Until then there is none."""
-    return None
+    async def mint(db: Database, _: SecretBox) -> str:
+        async with db.sessions() as session:
+            account = await session.scalar(select(Account).where(Account.username == DEMO_ADMIN))
+        if account is None:
+            password = SecretStr(secrets.token_urlsafe(24))
+            account = await create_account(db, DEMO_ADMIN, password, AccountRole.ADMIN)
+        return await create_login_link(db, account.id, timedelta(days=1))
+
+    token: str = demo.stack.on_store(mint)
+    return f"{demo.stack.jirasync_url}{LINK_PATH}{token}"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from jirasync.store.db import Database
 from jirasync.store.models import EventAttempt, InboxEvent, RemoteCall
@@ -88,8 +88,14 @@ async def list_events(
     ordering_key: str | None = None,
     before_id: int | None = None,
     limit: int = 50,
+    source: str | None = None,
+    text: str | None = None,
+    text_keys: Sequence[str] = (),
+    after_id: int | None = None,
 ) -> list[EventSummary]:
-    """Newest first; page with `before_id` (the last id of the previous page)."""
+    """Newest first; page with `before_id` (the last id of the previous page), or follow with
+    `after_id` (the newest id seen). `text` matches the ordering key, delivery id or reason,
+    or any of `text_keys` (the ordering keys of pairs the text names)."""
     query = select(*_SUMMARY_COLUMNS).order_by(InboxEvent.id.desc()).limit(limit)
     if statuses:
         query = query.where(InboxEvent.status.in_(statuses))
@@ -99,8 +105,32 @@ async def list_events(
         query = query.where(InboxEvent.ordering_key == ordering_key)
     if before_id is not None:
         query = query.where(InboxEvent.id < before_id)
+    if after_id is not None:
+        query = query.where(InboxEvent.id > after_id)
+    if source is not None:
+        query = query.where(InboxEvent.source == source)
+    if text:
+        pattern = f"%{text}%"
+        query = query.where(
+            or_(
+                InboxEvent.ordering_key.ilike(pattern),
+                InboxEvent.delivery_id.ilike(pattern),
+                InboxEvent.reason.ilike(pattern),
+                InboxEvent.ordering_key.in_(list(text_keys)),
+            )
+        )
     async with db.read() as conn:
         return [EventSummary(**row._mapping) for row in await conn.execute(query)]
+
+
+async def summaries(db: Database, event_ids: Sequence[int]) -> list[EventSummary]:
+    """These events as they are now (in id order)."""
+    if not event_ids:
+        return []
+    query = select(*_SUMMARY_COLUMNS).where(InboxEvent.id.in_(list(event_ids)))
+    async with db.read() as conn:
+        rows = await conn.execute(query.order_by(InboxEvent.id))
+        return [EventSummary(**row._mapping) for row in rows]
 
 
 async def event_detail(db: Database, event_id: int) -> EventDetail | None:

@@ -5,6 +5,7 @@ URL and secret to paste.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pydantic import SecretStr
@@ -47,8 +48,11 @@ async def check_webhooks(
     public_url: str,
     fix: bool,
     only: int | None = None,
+    chosen: Callable[[Finding], bool] | None = None,
 ) -> list[Report]:
-    """Check (and with `fix` repair) every enabled connection's webhooks, or `only` this one's."""
+    """Check (and with `fix` repair) every enabled connection's webhooks, or `only` this one's;
+    `chosen` narrows the repair to the findings it accepts (the UI's per-item "Fix")."""
+    picked = chosen or (lambda _: True)
     public = public_url.rstrip("/")
     query = select(Connection).where(Connection.enabled.is_(True))
     if only is not None:
@@ -60,11 +64,12 @@ async def check_webhooks(
         report = Report(row.name, row.kind)
         try:
             if row.kind == "jira":
-                await _check_jira(runtime, await runtime.pool.jira(row.id), public, fix, report)
-            elif row.kind == "pagerduty":
-                await _check_pagerduty(
-                    runtime, secrets, await runtime.pool.pagerduty(row.id), public, fix, report
+                await _check_jira(
+                    runtime, await runtime.pool.jira(row.id), public, fix, report, picked
                 )
+            elif row.kind == "pagerduty":
+                pagerduty = await runtime.pool.pagerduty(row.id)
+                await _check_pagerduty(runtime, secrets, pagerduty, public, fix, report, picked)
             elif row.kind == "hackerone":
                 url = f"{public}/webhooks/hackerone/{row.id}"
                 report.instructions.append(
@@ -78,7 +83,12 @@ async def check_webhooks(
 
 
 async def _check_jira(
-    runtime: SyncRuntime, jira: JiraConnection, public: str, fix: bool, report: Report
+    runtime: SyncRuntime,
+    jira: JiraConnection,
+    public: str,
+    fix: bool,
+    report: Report,
+    picked: Callable[[Finding], bool],
 ) -> None:
     projects = {
         p.key
@@ -106,7 +116,7 @@ async def _check_jira(
     )
     if not fix:
         return
-    for finding in report.findings:
+    for finding in filter(picked, report.findings):
         if finding.fix == "create":
             await jira.client.create_webhook(finding.body)
         elif finding.fix in ("update", "enable") and finding.remote_id:
@@ -123,6 +133,7 @@ async def _check_pagerduty(
     public: str,
     fix: bool,
     report: Report,
+    picked: Callable[[Finding], bool],
 ) -> None:
     services = {
         s.id
@@ -137,7 +148,7 @@ async def _check_pagerduty(
     report.findings = check_pagerduty_subscriptions(existing, specs, url, known)
     if not fix:
         return
-    for finding in report.findings:
+    for finding in filter(picked, report.findings):
         if finding.fix in ("delete", "recreate") and finding.remote_id:
             await pagerduty.client.delete_webhook_subscription(finding.remote_id)
         if finding.fix in ("create", "recreate"):

@@ -21,6 +21,7 @@ from jirasync.web import ops, webhooks
 from jirasync.web.api import PREFIX as API_PREFIX
 from jirasync.web.api import create_api
 from jirasync.web.security import install_security
+from jirasync.web.ui import install_ui
 
 log = get_logger(__name__)
 
@@ -57,7 +58,11 @@ def create_app(service: Service, *, migrate: bool = True, run_worker: bool = Tru
     app.include_router(webhooks.router)
     app.state.run_worker = run_worker
     ops.install(app)
-    app.mount(API_PREFIX, create_api(service, runtime))
+    api = create_api(service, runtime)
+    # One login rate limit for the API's login and the UI's login form.
+    api.state.login_limiter = app.state.login_limiter
+    app.mount(API_PREFIX, api)
+    install_ui(app)
     return app
 
 

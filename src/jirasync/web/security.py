@@ -107,6 +107,15 @@ def session_account(request: Request) -> tuple[int, str] | None:
     return None
 
 
+def ensure_csrf(request: Request) -> str:
+    """A CSRF token for a browser not signed in yet (the login form has one too)."""
+    token = session_csrf(request)
+    if token is None:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
 def session_csrf(request: Request) -> str | None:
     token = request.session.get("csrf") if "session" in request.scope else None
     return token if isinstance(token, str) else None

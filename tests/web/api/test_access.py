@@ -14,7 +14,8 @@ from jirasync.store.models import ApiToken
 from jirasync.web.api import PREFIX
 
 # /metrics: scraped by Prometheus, holds counters only (added by the metrics work).
-EXEMPT = {"/healthz", "/readyz", "/metrics", f"{PREFIX}/auth/login"}
+# /login and the one-time login links sign people in (tests/web/ui check them).
+EXEMPT = {"/healthz", "/readyz", "/metrics", f"{PREFIX}/auth/login", "/login", "/login/link/1"}
 SAFE = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -49,7 +50,12 @@ def test_every_route_but_webhooks_health_and_login_needs_credentials(api: Api) -
     for method, path in routes(api):
         if path.startswith("/webhooks/") or path in EXEMPT:
             continue
-        answer = api.client.request(method, path, json={})
+        answer = api.client.request(method, path, json={}, follow_redirects=False)
+        if not path.startswith(PREFIX):
+            # A web UI page: a stranger is sent to the login page (tests/web/ui check more).
+            assert answer.status_code == 303, (method, path, answer.status_code)
+            assert answer.headers["location"].startswith("/login")
+            continue
         assert answer.status_code == 401, (method, path, answer.status_code)
         assert answer.headers["www-authenticate"].startswith("Bearer")
         assert answer.json()["error"]["message"]

@@ -74,6 +74,10 @@ class JiraClient(ApiClient):
     async def fields(self) -> list[JSON]:
         return await self._json_list("GET", f"{API}/field")
 
+    async def projects(self) -> list[JSON]:
+        """The projects the account can browse."""
+        return await self._json_list("GET", f"{API}/project")
+
     async def project(self, key: str) -> JSON:
         return await self._json("GET", f"{API}/project/{{key}}", {"key": key})
 

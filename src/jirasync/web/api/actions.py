@@ -10,11 +10,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
+from jirasync.admin.rules import scope
 from jirasync.engine.activity import ActivityRecorder
 from jirasync.sync import escalate, manual
 from jirasync.web.api.deps import DB, Caller, RowId, Runtime
 from jirasync.web.api.errors import ERROR_RESPONSES
-from jirasync.web.api.pagerduty_rules import scope
 
 router = APIRouter(tags=["manual actions"], responses=ERROR_RESPONSES)
 

@@ -12,26 +12,19 @@ from sqlalchemy import select
 from jirasync.access.accounts import (
     AccessError,
     Principal,
-    authenticate,
     create_account,
     create_token,
     hash_password,
     list_tokens,
     revoke_token,
-    session_fingerprint,
 )
 from jirasync.access.ratelimit import LoginLimiter
 from jirasync.store.models import Account, AccountRole
 from jirasync.web.api.deps import DB, Caller, Id, authenticated
 from jirasync.web.api.errors import ERROR_RESPONSES, ApiError, error
 from jirasync.web.api.paging import Page, PageInfo
-from jirasync.web.security import (
-    client_address,
-    csrf_valid,
-    end_session,
-    session_csrf,
-    start_session,
-)
+from jirasync.web.security import csrf_valid, end_session, session_csrf
+from jirasync.web.signin import sign_in
 
 public = APIRouter(tags=["auth"], responses=ERROR_RESPONSES)
 router = APIRouter(tags=["auth"], responses=ERROR_RESPONSES)
@@ -59,16 +52,15 @@ class Me(BaseModel):
 async def login(body: Login, request: Request, db: DB) -> Any:
     """Sign in with a password: sets the session cookie and returns the CSRF token."""
     limiter: LoginLimiter = request.app.state.login_limiter
-    address = client_address(request)
-    wait = limiter.retry_after(body.username, address)
-    if wait > 0:
-        return error(429, "too many failed logins; try again later", None, _ceil(wait))
-    account = await authenticate(db, body.username, body.password)
+    outcome = await sign_in(request, db, limiter, body.username, body.password)
+    if outcome.retry_after_s > 0:
+        return error(
+            429, "too many failed logins; try again later", None, _ceil(outcome.retry_after_s)
+        )
+    account = outcome.account
     if account is None:
-        limiter.failed(body.username, address)
         raise ApiError(401, "wrong username or password")
-    limiter.succeeded(body.username, address)
-    csrf = start_session(request, account.id, session_fingerprint(account))
+    csrf = outcome.csrf
     return Me(kind="account", name=account.username, role=account.role, csrf_token=csrf)
 
 

@@ -13,19 +13,14 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from pydantic import Field
 
-from jirasync.access.accounts import (
-    Principal,
-    account_by_id,
-    principal_for_token,
-    principal_of,
-    session_fingerprint,
-)
+from jirasync.access.accounts import Principal, principal_for_token
 from jirasync.crypto import SecretBox
 from jirasync.engine.service import Service
 from jirasync.store.db import Database
 from jirasync.sync.runtime import SyncRuntime
 from jirasync.web.api.errors import ApiError
-from jirasync.web.security import SAFE_METHODS, csrf_valid, session_account
+from jirasync.web.security import SAFE_METHODS, csrf_valid
+from jirasync.web.signin import session_principal
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="jirasync"'}
 
@@ -57,12 +52,10 @@ async def authenticated(request: Request) -> Principal:
         if found is None:
             raise _unauthorized("the API token is not valid (unknown, revoked or malformed)")
         return found
-    signed_in = session_account(request)
+    signed_in = await session_principal(request, db)
     if signed_in is not None:
-        account = await account_by_id(db, signed_in[0])
-        if account is not None and account.enabled and session_fingerprint(account) == signed_in[1]:
-            request.state.via_session = True
-            return principal_of(account)
+        request.state.via_session = True
+        return signed_in
     raise _unauthorized("authentication required: an API token (Authorization: Bearer) or a login")
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from jirasync.admin.errors import Refusal
 from jirasync.core.errors import RemoteError
 from jirasync.sync.connections import UnusableConnection
 from jirasync.sync.executor import Impossible
@@ -68,6 +69,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RemoteError, _remote)
     app.add_exception_handler(UnusableConnection, _unusable)
     app.add_exception_handler(Impossible, _unusable)
+    app.add_exception_handler(Refusal, _refused)
 
 
 async def _http_error(request: Request, exc: Exception) -> Any:
@@ -86,6 +88,11 @@ async def _invalid(request: Request, exc: Exception) -> Any:
     if any(p.get("type") == "json_invalid" for p in problems):
         return error(400, "Malformed json")
     return error(400, "Invalid Input Provided", [_where(p) for p in problems])
+
+
+async def _refused(request: Request, exc: Exception) -> Any:
+    assert isinstance(exc, Refusal)
+    return error(exc.status, exc.message, exc.errors)
 
 
 async def _remote(request: Request, exc: Exception) -> Any:

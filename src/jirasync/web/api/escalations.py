@@ -9,16 +9,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from jirasync.core.report_variables import report_variables
-from jirasync.core.rules.hackerone import Escalation, validate_against_createmeta
+from jirasync.admin.rules import escalation_row as admin_escalation_row
+from jirasync.admin.rules import save_escalation, stored_escalation
+from jirasync.core.rules.hackerone import Escalation
 from jirasync.store.models import Rule as RuleRow
-from jirasync.sync.escalation_check import SAMPLE_REPORT
-from jirasync.sync.runtime import SyncRuntime
 from jirasync.web.api.deps import DB, Caller, Id, QueryId, RowId, Runtime
-from jirasync.web.api.errors import ERROR_RESPONSES, ApiError
-from jirasync.web.api.pagerduty_rules import scope
+from jirasync.web.api.errors import ERROR_RESPONSES
 from jirasync.web.api.paging import Page, PageInfo
 
 router = APIRouter(
@@ -47,12 +45,11 @@ class EscalationList(PageInfo):
 
 
 def out(row: RuleRow) -> EscalationOut:
-    definition = {**row.definition, "name": row.name, "enabled": row.enabled}
     return EscalationOut(
         id=row.id,
         hackerone_connection_id=row.connection_id,
         jira_connection_id=row.jira_connection_id,
-        escalation=Escalation.model_validate(definition),
+        escalation=stored_escalation(row),
     )
 
 
@@ -70,25 +67,11 @@ async def list_escalations(
 
 @router.post("", response_model=EscalationOut, status_code=201)
 async def create_escalation(
-    body: EscalationBody, db: DB, runtime: Runtime, who: Caller, check: Check = True
+    body: EscalationBody, runtime: Runtime, who: Caller, check: Check = True
 ) -> Any:
-    async with db.sessions() as session:
-        h1_id = await scope(session, "hackerone", body.hackerone_connection_id)
-        jira_id = await scope(session, "jira", body.jira_connection_id)
-    if check:
-        await _check(runtime, jira_id, body.escalation)
-    async with db.sessions() as session, session.begin():
-        last = await session.scalar(select(func.max(RuleRow.position)).where(RuleRow.kind == KIND))
-        row = RuleRow(
-            kind=KIND,
-            name=body.escalation.name,
-            enabled=body.escalation.enabled,
-            position=(last if last is not None else -1) + 1,
-            connection_id=h1_id,
-            jira_connection_id=jira_id,
-            definition=body.escalation.model_dump(mode="json"),
-        )
-        session.add(row)
+    row = await save_escalation(
+        runtime, body.escalation, body.hackerone_connection_id, body.jira_connection_id, None, check
+    )
     return out(row)
 
 
@@ -102,26 +85,18 @@ async def get_escalation(escalation_id: Id, db: DB, who: Caller) -> Any:
 async def update_escalation(
     escalation_id: Id,
     body: EscalationBody,
-    db: DB,
     runtime: Runtime,
     who: Caller,
     check: Check = True,
 ) -> Any:
-    async with db.sessions() as session:
-        row = await escalation_row(session, escalation_id)
-        h1_id = row.connection_id
-        jira_id = row.jira_connection_id
-        if body.hackerone_connection_id is not None:
-            h1_id = await scope(session, "hackerone", body.hackerone_connection_id)
-        if body.jira_connection_id is not None:
-            jira_id = await scope(session, "jira", body.jira_connection_id)
-    if check:
-        await _check(runtime, jira_id, body.escalation)
-    async with db.sessions() as session, session.begin():
-        row = await escalation_row(session, escalation_id)
-        row.connection_id, row.jira_connection_id = h1_id, jira_id
-        row.name, row.enabled = body.escalation.name, body.escalation.enabled
-        row.definition = body.escalation.model_dump(mode="json")
+    row = await save_escalation(
+        runtime,
+        body.escalation,
+        body.hackerone_connection_id,
+        body.jira_connection_id,
+        escalation_id,
+        check,
+    )
     return out(row)
 
 
@@ -133,19 +108,4 @@ async def delete_escalation(escalation_id: Id, db: DB, who: Caller) -> Response:
 
 
 async def escalation_row(session: Any, escalation_id: int) -> RuleRow:
-    row = await session.get(RuleRow, escalation_id) if escalation_id < 2**31 else None
-    if row is None or row.kind != KIND:
-        raise ApiError(404, f"no escalation {escalation_id}")
-    found: RuleRow = row
-    return found
-
-
-async def _check(runtime: SyncRuntime, jira_id: int, escalation: Escalation) -> None:
-    if not escalation.enabled:
-        return
-    jira = await runtime.pool.jira(jira_id)
-    fields = await jira.metadata.create_fields(escalation.project_key, escalation.issue_type_id)
-    sample = report_variables(SAMPLE_REPORT, "https://hackerone.com")
-    problems = validate_against_createmeta(escalation, fields, sample)
-    if problems:
-        raise ApiError(400, "Invalid Input Provided", [f"escalation.fields: {p}" for p in problems])
+    return await admin_escalation_row(session, escalation_id)

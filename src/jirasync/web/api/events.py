@@ -10,12 +10,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
+from jirasync.admin.events import pair_keys, replay_all_dead
 from jirasync.engine import inspect, queue
-from jirasync.store.models import Connection, EventStatus, Link
-from jirasync.sync.links import SourceRef
-from jirasync.sync.runtime import source_key
+from jirasync.store.models import EventStatus
 from jirasync.web.api.deps import DB, Caller, Id, QueryId, RowId
 from jirasync.web.api.errors import ERROR_RESPONSES, ApiError
 
@@ -104,7 +102,7 @@ async def list_events(
 ) -> Any:
     """Newest first. `incident`, `report` and `issue_key` find the events of that linked pair
     (an unlinked issue's events: by `ordering_key` jira:CONNECTION:ISSUE_ID)."""
-    keys = await _keys(db, incident, report, issue_key)
+    keys = await pair_keys(db, incident, report, issue_key)
     if ordering_key is not None:
         keys = [ordering_key] if keys is None else [k for k in keys if k == ordering_key]
     found: list[inspect.EventSummary] = []
@@ -176,29 +174,7 @@ async def ignore(event_id: Id, db: DB, who: Caller, body: IgnoreIn | None = None
 async def replay_dead(db: DB, who: Caller, body: ReplayDeadIn | None = None) -> Any:
     """Queue every dead event again (of one connection, or all), in their original order."""
     chosen = (body or ReplayDeadIn()).connection_id
-    if chosen is not None:
-        return {"count": await queue.replay_dead(db, chosen)}
-    async with db.read() as conn:
-        ids = [row[0] for row in await conn.execute(select(Connection.id))]
-    # Events that name no connection are dead letters too (unreadable bodies).
-    return {"count": sum([await queue.replay_dead(db, i) for i in [*ids, None]])}
-
-
-async def _keys(
-    db: Any, incident: str | None, report: str | None, issue_key: str | None
-) -> list[str] | None:
-    if incident is None and report is None and issue_key is None:
-        return None
-    query = select(Link.source_connection_id, Link.source_type, Link.source_id)
-    if incident is not None:
-        query = query.where(Link.source_type == "incident", Link.source_id == incident)
-    if report is not None:
-        query = query.where(Link.source_type == "report", Link.source_id == report)
-    if issue_key is not None:
-        query = query.where(Link.issue_key == issue_key.upper())
-    async with db.read() as conn:
-        rows = (await conn.execute(query)).all()
-    return [source_key(SourceRef(r[0], r[1], r[2])) for r in rows]
+    return {"count": await replay_all_dead(db, chosen)}
 
 
 async def _conflict(db: Any, event_id: int, message: str) -> ApiError:

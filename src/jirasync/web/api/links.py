@@ -8,14 +8,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import func, or_, select
 
-from jirasync.store.models import CommentLink, Link
+from jirasync.admin.links import LinkQuery, comment_counts, link_query
+from jirasync.admin.rules import scope
+from jirasync.store.models import Link
 from jirasync.sync import escalate, manual
 from jirasync.sync.links import SourceRef
 from jirasync.web.api.deps import DB, MAX_ID, Caller, Id, RowId, Runtime
 from jirasync.web.api.errors import ERROR_RESPONSES, ApiError
-from jirasync.web.api.pagerduty_rules import scope
 from jirasync.web.api.paging import Page, PageInfo
 
 router = APIRouter(prefix="/links", tags=["links"], responses=ERROR_RESPONSES)
@@ -68,24 +68,12 @@ async def list_links(
     ] = None,
     sync_status: Annotated[Literal["ok", "error"] | None, Query()] = None,
 ) -> Any:
-    query = select(Link)
-    if incident is not None:
-        query = query.where(Link.source_type == "incident", Link.source_id == incident)
-    if report is not None:
-        query = query.where(Link.source_type == "report", Link.source_id == report)
-    if issue_key is not None:
-        query = query.where(Link.issue_key == issue_key.upper())
-    if connection_id is not None:
-        query = query.where(
-            or_(
-                Link.source_connection_id == connection_id, Link.jira_connection_id == connection_id
-            )
-        )
-    if sync_status is not None:
-        query = query.where(Link.sync_status == sync_status)
+    query = link_query(
+        LinkQuery(incident, report, issue_key, connection_id=connection_id, sync_status=sync_status)
+    )
     async with db.sessions() as session:
         total, rows = await page.rows(session, query, Link.id.desc())
-        counts = await _comment_counts(session, [r.id for r in rows])
+        counts = await comment_counts(session, [r.id for r in rows])
     return {**page.page(total), "links": [out(r, counts.get(r.id, 0)) for r in rows]}
 
 
@@ -93,7 +81,7 @@ async def list_links(
 async def get_link(link_id: Id, db: DB, who: Caller) -> Any:
     async with db.sessions() as session:
         row = await _row(session, link_id)
-        counts = await _comment_counts(session, [row.id])
+        counts = await comment_counts(session, [row.id])
     return out(row, counts.get(row.id, 0))
 
 
@@ -155,14 +143,3 @@ async def _row(session: Any, link_id: int) -> Link:
     if row is None:
         raise ApiError(404, f"no link {link_id}")
     return row
-
-
-async def _comment_counts(session: Any, link_ids: list[int]) -> dict[int, int]:
-    if not link_ids:
-        return {}
-    query = (
-        select(CommentLink.link_id, func.count())
-        .where(CommentLink.link_id.in_(link_ids))
-        .group_by(CommentLink.link_id)
-    )
-    return {link_id: count for link_id, count in (await session.execute(query)).tuples()}

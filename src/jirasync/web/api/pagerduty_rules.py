@@ -16,20 +16,23 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from jirasync.admin.rules import (
+    PAGERDUTY,
+    create_pagerduty_rule,
+    pagerduty_rule_row,
+    replace_pagerduty_rule,
+)
 from jirasync.core.rules.pagerduty import Rule
-from jirasync.store.models import Connection
 from jirasync.store.models import Rule as RuleRow
 from jirasync.web.api.deps import DB, MAX_ID, Caller
-from jirasync.web.api.errors import ERROR_RESPONSES, ApiError
+from jirasync.web.api.errors import ERROR_RESPONSES
 from jirasync.web.api.paging import Page, PageInfo
 
 router = APIRouter(prefix="/pagerduty/rules", tags=["pagerduty rules"], responses=ERROR_RESPONSES)
 
-KIND = "pagerduty"
-# Keys an answer adds to a rule; a client may send a rule back as it got it.
-READ_ONLY = ("id", "created_at", "pagerduty_connection_id", "jira_connection_id")
+KIND = PAGERDUTY
 
 PagerDutyId = Annotated[
     int | None,
@@ -70,13 +73,6 @@ def wire(row: RuleRow) -> dict[str, Any]:
     }
 
 
-def stored(rule: Rule) -> dict[str, Any]:
-    definition = rule.model_dump(mode="json", by_alias=True, exclude_unset=True)
-    for key in READ_ONLY:
-        definition.pop(key, None)
-    return definition
-
-
 @router.get("", response_model=RuleList)
 async def get_rules(
     db: DB,
@@ -107,20 +103,7 @@ async def create_rule(
     signature: Signature = None,
 ) -> Any:
     """Create a rule; it is evaluated after the existing ones. Answers 200, as PagerDuty does."""
-    async with db.sessions() as session, session.begin():
-        pd_id = await scope(session, "pagerduty", pagerduty_connection_id)
-        jira_id = await scope(session, "jira", jira_connection_id)
-        last = await session.scalar(select(func.max(RuleRow.position)).where(RuleRow.kind == KIND))
-        row = RuleRow(
-            kind=KIND,
-            name=body.rule.name,
-            enabled=body.rule.enabled,
-            position=(last if last is not None else -1) + 1,
-            connection_id=pd_id,
-            jira_connection_id=jira_id,
-            definition=stored(body.rule),
-        )
-        session.add(row)
+    row = await create_pagerduty_rule(db, body.rule, pagerduty_connection_id, jira_connection_id)
     return {"rule": wire(row)}
 
 
@@ -141,14 +124,9 @@ async def update_rule(
     signature: Signature = None,
 ) -> Any:
     """Replace a rule (its connections change only when named)."""
-    async with db.sessions() as session, session.begin():
-        row = await _row(session, id)
-        if pagerduty_connection_id is not None:
-            row.connection_id = await scope(session, "pagerduty", pagerduty_connection_id)
-        if jira_connection_id is not None:
-            row.jira_connection_id = await scope(session, "jira", jira_connection_id)
-        row.name, row.enabled = body.rule.name, body.rule.enabled
-        row.definition = stored(body.rule)
+    row = await replace_pagerduty_rule(
+        db, id, body.rule, pagerduty_connection_id, jira_connection_id
+    )
     return {"rule": wire(row)}
 
 
@@ -160,30 +138,4 @@ async def delete_rule(id: str, db: DB, who: Caller, signature: Signature = None)
 
 
 async def _row(session: Any, rule_id: str) -> RuleRow:
-    row = await session.get(RuleRow, int(rule_id)) if _is_id(rule_id) else None
-    if row is None or row.kind != KIND:
-        raise ApiError(404, "Record not found")
-    found: RuleRow = row
-    return found
-
-
-async def scope(session: Any, kind: str, connection_id: int | None) -> int:
-    """The connection a rule joins: the one named, else the only one of its kind."""
-    rows = (await session.scalars(select(Connection).where(Connection.kind == kind))).all()
-    if connection_id is not None:
-        if not any(r.id == connection_id for r in rows):
-            raise ApiError(400, "Invalid Input Provided", [f"no {kind} connection {connection_id}"])
-        return connection_id
-    if len(rows) != 1:
-        have = ", ".join(f"{r.id} ({r.name})" for r in rows) or "none"
-        raise ApiError(
-            400,
-            "Invalid Input Provided",
-            [f"{kind}_connection_id: name one of the {kind} connections (have: {have})"],
-        )
-    only: int = rows[0].id
-    return only
-
-
-def _is_id(value: str) -> bool:
-    return value.isdigit() and len(value) < 10
+    return await pagerduty_rule_row(session, rule_id)

@@ -12,11 +12,10 @@ from fastapi import APIRouter
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, Field, model_validator
 
+from jirasync.admin.rules import preview_escalation, scope
 from jirasync.core.actions import Plan
 from jirasync.core.events import IncidentEvent, IssueEvent, IssueEventKind
-from jirasync.core.planner import hackerone as h1_planner
 from jirasync.core.planner import pagerduty as pd_planner
-from jirasync.core.report_variables import TemplateError
 from jirasync.core.rules.hackerone import Escalation
 from jirasync.core.rules.pagerduty import Rule
 from jirasync.sync.links import SourceRef
@@ -26,7 +25,6 @@ from jirasync.web.api.deps import DB, Caller, RowId, Runtime
 from jirasync.web.api.errors import ERROR_RESPONSES, ApiError
 from jirasync.web.api.escalations import escalation_row
 from jirasync.web.api.escalations import out as escalation_out
-from jirasync.web.api.pagerduty_rules import scope
 
 router = APIRouter(prefix="/preview", tags=["preview"], responses=ERROR_RESPONSES)
 
@@ -145,15 +143,7 @@ async def preview_hackerone(body: HackerOnePreviewIn, db: DB, runtime: Runtime, 
             assert body.escalation is not None
             escalation = body.escalation
             h1_id = await scope(session, "hackerone", body.hackerone_connection_id)
-    hackerone = await runtime.pool.hackerone(h1_id)
-    report = await hackerone.client.report(body.report_id)
-    try:
-        plan = h1_planner.plan_escalation(
-            report, escalation, h1_planner.Context(web_base=hackerone.web_base)
-        )
-    except TemplateError as exc:
-        raise ApiError(400, "Invalid Input Provided", [f"escalation.fields: {exc}"]) from None
-    return _answer(plan)
+    return _answer(await preview_escalation(runtime, escalation, h1_id, body.report_id))
 
 
 async def _pagerduty_rule(db: Any, runtime: SyncRuntime, body: PagerDutyPreviewIn) -> PagerDutyRule:

@@ -11,8 +11,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from jirasync.admin import user_mappings as admin
+from jirasync.admin.user_mappings import Pair
 from jirasync.store.models import UserMapping
-from jirasync.web.api.connections import connection_row
 from jirasync.web.api.deps import DB, Caller, Id, QueryId, RowId
 from jirasync.web.api.errors import ERROR_RESPONSES, ApiError
 from jirasync.web.api.paging import Page, PageInfo
@@ -71,17 +72,7 @@ async def list_mappings(
 
 @router.post("", response_model=MappingOut, status_code=201)
 async def create_mapping(body: MappingIn, db: DB, who: Caller) -> Any:
-    await _check_pair(db, body)
-    row = UserMapping(
-        jira_connection_id=body.jira_connection_id,
-        connection_id=body.connection_id,
-        jira_user=body.jira_user,
-        remote_user=body.remote_user,
-        email=body.email,
-        is_fallback=body.fallback,
-    )
-    await _save(db, row)
-    return out(row)
+    return out(await admin.create_mapping(db, Pair(**body.model_dump())))
 
 
 @router.get("/{mapping_id}", response_model=MappingOut)
@@ -106,8 +97,7 @@ async def update_mapping(mapping_id: Id, body: MappingIn, db: DB, who: Caller) -
 
 @router.delete("/{mapping_id}", status_code=204)
 async def delete_mapping(mapping_id: Id, db: DB, who: Caller) -> Response:
-    async with db.sessions() as session, session.begin():
-        await session.delete(await _row(session, mapping_id))
+    await admin.delete_mapping(db, mapping_id)
     return Response(status_code=204)
 
 
@@ -120,19 +110,4 @@ async def _row(session: Any, mapping_id: int) -> UserMapping:
 
 
 async def _check_pair(db: Any, body: MappingIn) -> None:
-    await connection_row(db, body.jira_connection_id, "jira")
-    other = await connection_row(db, body.connection_id)
-    if other.kind not in ("pagerduty", "hackerone"):
-        raise ApiError(
-            400,
-            "Invalid Input Provided",
-            [f"connection_id: {other.name!r} is a {other.kind} connection, not a remote one"],
-        )
-
-
-async def _save(db: Any, row: UserMapping) -> None:
-    try:
-        async with db.sessions() as session, session.begin():
-            session.add(row)
-    except IntegrityError:
-        raise ApiError(409, f"{row.remote_user!r} is mapped already") from None
+    await admin.check_pair(db, Pair(**body.model_dump()))
