@@ -123,9 +123,16 @@ def _create_engine(url: str, *, pool_size: int, echo: bool) -> AsyncEngine:
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     # Every write commits or rolls back explicitly, so the pool's reset-on-return rollback would
-    # only add a thread round trip to each transaction.
+    # only add a thread round trip to each transaction. Each aiosqlite connection is a thread of
+    # its own plus a file open and its pragmas: the pool keeps as many as the process uses at
+    # once, or every burst over the default five would open and close connections per query.
     engine = create_async_engine(
-        url, echo=echo, connect_args={"timeout": 30}, pool_reset_on_return=None
+        url,
+        echo=echo,
+        connect_args={"timeout": 30},
+        pool_reset_on_return=None,
+        pool_size=pool_size,
+        max_overflow=pool_size,
     )
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
