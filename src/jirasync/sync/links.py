@@ -6,11 +6,11 @@ is inserted once per source object; a create intent once per (source, target).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from jirasync.core.links import LinkState
@@ -18,7 +18,33 @@ from jirasync.store.db import Database
 from jirasync.store.models import CommentLink, CreateIntent, Link
 from jirasync.store.types import utcnow
 
-links_table = Link.__table__
+links_table = cast(Table, Link.__table__)
+twins_table = cast(Table, CommentLink.__table__)
+
+# A link and its comment twins in one query (one row per twin, or one row without any), built
+# once: every event looks its links up at least once.
+_WITH_TWINS = select(
+    links_table.c.id,
+    links_table.c.source_connection_id,
+    links_table.c.source_type,
+    links_table.c.source_id,
+    links_table.c.jira_connection_id,
+    links_table.c.issue_id,
+    links_table.c.issue_key,
+    links_table.c.last_synced,
+    twins_table.c.source_comment_id,
+    twins_table.c.issue_comment_id,
+    twins_table.c.origin,
+).select_from(links_table.outerjoin(twins_table, twins_table.c.link_id == links_table.c.id))
+_BY_SOURCE = _WITH_TWINS.where(
+    links_table.c.source_connection_id == bindparam("connection_id"),
+    links_table.c.source_type == bindparam("type"),
+    links_table.c.source_id == bindparam("id"),
+)
+_BY_ISSUE = _WITH_TWINS.where(
+    links_table.c.jira_connection_id == bindparam("jira_connection_id"),
+    links_table.c.issue_id == bindparam("issue_id"),
+).order_by(links_table.c.id)
 
 
 @dataclass(frozen=True)
@@ -57,18 +83,16 @@ class Links:
         self._db = db
 
     async def by_source(self, source: SourceRef) -> StoredLink | None:
-        condition = and_(
-            Link.source_connection_id == source.connection_id,
-            Link.source_type == source.type,
-            Link.source_id == source.id,
-        )
-        return await self._one(condition)
+        params = {"connection_id": source.connection_id, "type": source.type, "id": source.id}
+        async with self._db.read() as conn:
+            rows = (await conn.execute(_BY_SOURCE, params)).all()
+        found = _stored(rows)
+        return found[0] if found else None
 
     async def by_issue(self, jira_connection_id: int, issue_id: str) -> list[StoredLink]:
-        condition = and_(Link.jira_connection_id == jira_connection_id, Link.issue_id == issue_id)
+        params = {"jira_connection_id": jira_connection_id, "issue_id": issue_id}
         async with self._db.read() as conn:
-            rows = (await conn.execute(select(links_table).where(condition))).mappings().all()
-            return [await self._stored(conn, row) for row in rows]
+            return _stored((await conn.execute(_BY_ISSUE, params)).all())
 
     async def create(
         self,
@@ -179,33 +203,29 @@ class Links:
                 statement.values(state="done", remote_id=remote_id, updated_at=utcnow())
             )
 
-    # -- plumbing ------------------------------------------------------------------------------
-    async def _one(self, condition: Any) -> StoredLink | None:
-        async with self._db.read() as conn:
-            row = (
-                (await conn.execute(select(links_table).where(condition))).mappings().one_or_none()
-            )
-            return await self._stored(conn, row) if row is not None else None
 
-    async def _stored(self, conn: Any, row: Any) -> StoredLink:
-        twins = (
-            await conn.execute(
-                select(
-                    CommentLink.source_comment_id,
-                    CommentLink.issue_comment_id,
-                    CommentLink.origin,
-                ).where(CommentLink.link_id == row["id"])
-            )
-        ).all()
-        mirrored = frozenset(i for t in twins for i in (t.source_comment_id, t.issue_comment_id))
-        note_twins = {t.issue_comment_id: t.source_comment_id for t in twins if t.origin == "jira"}
-        return StoredLink(
-            id=row["id"],
-            source=SourceRef(row["source_connection_id"], row["source_type"], row["source_id"]),
-            jira_connection_id=row["jira_connection_id"],
-            issue_id=row["issue_id"],
-            issue_key=row["issue_key"],
-            last_synced=row["last_synced"] or {},
-            mirrored=mirrored,
-            note_twins=note_twins,
-        )
+def _stored(rows: Sequence[Any]) -> list[StoredLink]:
+    """Links from `_WITH_TWINS` rows, in the order of their first row."""
+    twins: dict[int, list[Any]] = {}
+    first: dict[int, Any] = {}
+    for row in rows:
+        first.setdefault(row.id, row)
+        twins.setdefault(row.id, [])
+        if row.source_comment_id is not None:
+            twins[row.id].append(row)
+    return [_link(row, twins[link_id]) for link_id, row in first.items()]
+
+
+def _link(row: Any, twins: Sequence[Any]) -> StoredLink:
+    mirrored = frozenset(i for t in twins for i in (t.source_comment_id, t.issue_comment_id))
+    note_twins = {t.issue_comment_id: t.source_comment_id for t in twins if t.origin == "jira"}
+    return StoredLink(
+        id=row.id,
+        source=SourceRef(row.source_connection_id, row.source_type, row.source_id),
+        jira_connection_id=row.jira_connection_id,
+        issue_id=row.issue_id,
+        issue_key=row.issue_key,
+        last_synced=row.last_synced or {},
+        mirrored=mirrored,
+        note_twins=note_twins,
+    )
