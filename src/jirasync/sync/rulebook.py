@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, TypeVar, cast
 
 from pydantic import ValidationError
-from sqlalchemy import Select, Table, bindparam, select
+from sqlalchemy import Connection, Select, Table, bindparam, select
 
 from jirasync.core.rules.hackerone import Escalation
 from jirasync.core.rules.pagerduty import Rule
@@ -112,13 +112,16 @@ class RuleBook:
         if jira_connection_id is not None:
             params["jira_connection_id"] = jira_connection_id
         statement = _HEADS[(connection_id is not None, jira_connection_id is not None)]
-        async with self._db.read() as conn:
-            heads = (await conn.execute(statement, params)).all()
+
+        def read(conn: Connection) -> tuple[Sequence[Any], dict[int, Any]]:
+            heads = conn.execute(statement, params).all()
             stale = [h.id for h in heads if self._known(h.id, h.updated_at) is None]
             if not stale:
                 return heads, {}
-            rows = await conn.execute(select(rules).where(rules.c.id.in_(stale)))
+            rows = conn.execute(select(rules).where(rules.c.id.in_(stale)))
             return heads, {row.id: row for row in rows}
+
+        return await self._db.query(read)
 
     def _known(self, rule_id: int, updated_at: datetime) -> object | None:
         known = self._parsed.get(rule_id)
