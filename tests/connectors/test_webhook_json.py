@@ -28,6 +28,8 @@ PARSERS: dict[str, Callable[[bytes], object]] = {
         (b'{"issue": {"id": "\\ud800"}}', "surrogate"),
         (b'{"a": ["x", {"\\udfff": 1}]}', "surrogate"),
         (b'{"a": "\xed\xa0\x80"}', "not JSON|surrogate"),
+        (b'{"a": "\\uDBFF"}', "surrogate"),
+        ('{"a": "\ud800"}'.encode("utf-16-le", "surrogatepass"), "not JSON|surrogate"),
     ],
 )
 def test_bodies_json_cannot_read_are_malformed(parser: str, raw: bytes, message: str) -> None:

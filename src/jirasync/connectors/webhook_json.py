@@ -14,6 +14,10 @@ from typing import Any
 from jirasync.core.events import MalformedEvent
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# In a UTF-8 body a surrogate can only come from a `\\uD800`-`\\uDFFF` escape or from its three
+# bytes (json.loads decodes with "surrogatepass"). Bodies without either, nearly all, skip the
+# walk over every string of the parsed value.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def load_json(raw: bytes) -> Any:
@@ -25,9 +29,18 @@ def load_json(raw: bytes) -> Any:
         raise MalformedEvent(f"body is not JSON: {exc}") from exc
     except RecursionError:
         raise MalformedEvent("body is not JSON we read: nested too deeply") from None
-    if _holds_surrogate(value):
+    if _may_hold_surrogate(raw) and _holds_surrogate(value):
         raise MalformedEvent("body is not JSON we read: a string holds a lone UTF-16 surrogate")
     return value
+
+
+def _may_hold_surrogate(raw: bytes) -> bool:
+    if not isinstance(raw, bytes | bytearray) or json.detect_encoding(raw) != "utf-8":
+        return True
+    # Plain substring tests first: far faster than a regex scan of the whole body.
+    if b"\xed" in raw:
+        return True
+    return b"\\u" in raw and _SURROGATE_ESCAPE.search(raw) is not None
 
 
 def _holds_surrogate(value: Any) -> bool:

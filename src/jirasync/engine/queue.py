@@ -81,10 +81,7 @@ class Completion:
     calls: list[RemoteCallRecord] = field(default_factory=list)
 
 
-async def claim(
-    db: Database, *, owner: str, limit: int, lease_seconds: float
-) -> list[ClaimedEvent]:
-    now = utcnow()
+def _claim_statement() -> Update:
     earlier = events.alias("earlier")
     blocked = exists().where(
         earlier.c.ordering_key == events.c.ordering_key,
@@ -93,13 +90,13 @@ async def claim(
     )
     ready = (
         select(events.c.id)
-        .where(_is_active(events.c.status), events.c.available_at <= now, ~blocked)
+        .where(_is_active(events.c.status), events.c.available_at <= bindparam("now"), ~blocked)
         .order_by(events.c.id)
-        .limit(limit)
+        .limit(bindparam("limit"))
         .with_for_update(skip_locked=True)
         .cte("ready")
     )
-    statement = (
+    return (
         update(events)
         .where(events.c.id == ready.c.id)
         .values(
@@ -111,8 +108,8 @@ async def claim(
                 (events.c.status == EventStatus.RUNNING.value, events.c.retries + 1),
                 else_=events.c.retries,
             ),
-            available_at=now + timedelta(seconds=lease_seconds),
-            lease_owner=owner,
+            available_at=bindparam("lease_until"),
+            lease_owner=bindparam("owner"),
         )
         .returning(
             events.c.id,
@@ -128,7 +125,23 @@ async def claim(
             events.c.received_at,
         )
     )
-    rows = await db.statement(lambda conn: conn.execute(statement).all())
+
+
+# Built once: building the CTE, its alias and their cache key cost more than running the claim.
+_CLAIM = _claim_statement()
+
+
+async def claim(
+    db: Database, *, owner: str, limit: int, lease_seconds: float
+) -> list[ClaimedEvent]:
+    now = utcnow()
+    params = {
+        "now": now,
+        "limit": limit,
+        "lease_until": now + timedelta(seconds=lease_seconds),
+        "owner": owner,
+    }
+    rows = await db.statement(lambda conn: conn.execute(_CLAIM, params).all())
     claimed = [
         ClaimedEvent(
             id=row.id,
@@ -183,46 +196,46 @@ async def release(db: Database, event: ClaimedEvent, owner: str) -> bool:
     return await db.statement(lambda conn: conn.execute(statement).rowcount == 1)
 
 
+_UPDATE_COMPLETED = (
+    update(events)
+    .where(
+        events.c.id == bindparam("b_id"),
+        events.c.lease_owner == bindparam("b_owner"),
+        events.c.attempts == bindparam("b_attempt"),
+        events.c.status == EventStatus.RUNNING.value,
+    )
+    .values(
+        status=bindparam("b_status"),
+        available_at=bindparam("b_available_at"),
+        lease_owner=None,
+        finished_at=bindparam("b_finished_at"),
+        reason=bindparam("b_reason"),
+        retries=bindparam("b_retries"),
+    )
+)
+_INSERT_ATTEMPTS = insert(attempts)
+_INSERT_ATTEMPTS_RETURNING = insert(attempts).returning(attempts.c.id, sort_by_parameter_order=True)
+_INSERT_CALLS = insert(remote_calls)
+
+
 async def complete(db: Database, completions: Sequence[Completion]) -> None:
     """Write outcomes and their activity log in one transaction."""
     if not completions:
         return
-    update_event = (
-        update(events)
-        .where(
-            events.c.id == bindparam("b_id"),
-            events.c.lease_owner == bindparam("b_owner"),
-            events.c.attempts == bindparam("b_attempt"),
-            events.c.status == EventStatus.RUNNING.value,
-        )
-        .values(
-            status=bindparam("b_status"),
-            available_at=bindparam("b_available_at"),
-            lease_owner=None,
-            finished_at=bindparam("b_finished_at"),
-            reason=bindparam("b_reason"),
-            retries=bindparam("b_retries"),
-        )
-    )
-    await db.transaction(lambda conn: _write_completions(conn, update_event, completions))
+    await db.transaction(lambda conn: _write_completions(conn, completions))
 
 
-def _write_completions(
-    conn: Connection, update_event: Update, completions: Sequence[Completion]
-) -> None:
-    conn.execute(update_event, [_event_params(c) for c in completions])
+def _write_completions(conn: Connection, completions: Sequence[Completion]) -> None:
+    conn.execute(_UPDATE_COMPLETED, [_event_params(c) for c in completions])
     with_calls = [c for c in completions if c.calls]
     without_calls = [c for c in completions if not c.calls]
     if without_calls:
-        conn.execute(insert(attempts), [_attempt_row(c) for c in without_calls])
+        conn.execute(_INSERT_ATTEMPTS, [_attempt_row(c) for c in without_calls])
     if with_calls:
-        result = conn.execute(
-            insert(attempts).returning(attempts.c.id, sort_by_parameter_order=True),
-            [_attempt_row(c) for c in with_calls],
-        )
+        result = conn.execute(_INSERT_ATTEMPTS_RETURNING, [_attempt_row(c) for c in with_calls])
         ids = [row.id for row in result]
         conn.execute(
-            insert(remote_calls),
+            _INSERT_CALLS,
             [
                 _call_row(attempt_id, seq, call)
                 for attempt_id, completion in zip(ids, with_calls, strict=True)

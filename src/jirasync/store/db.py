@@ -6,7 +6,9 @@ The queue's hot paths use `transaction(fn)`: on SQLite it runs the whole transac
 writer connection in one dedicated thread (one hand-off per transaction instead of one per
 statement); on PostgreSQL it runs on an asyncpg connection. `statement(fn)` is for work that is
 a single atomic statement: on PostgreSQL it runs in autocommit mode, one round trip instead of
-three (BEGIN, statement, COMMIT).
+three (BEGIN, statement, COMMIT). `query(fn)` is for the per-event reads: on SQLite one hand-off
+to a small pool of reader threads with synchronous connections (aiosqlite hands off every
+cursor step, three times the CPU of the query); on PostgreSQL autocommit, like `statement`.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._writer: _SqliteWriter | None = _SqliteWriter(url) if self.is_sqlite else None
+        self._readers: _SqliteReaders | None = _SqliteReaders(url) if self.is_sqlite else None
         self._autocommit: AsyncEngine | None = (
             None if self.is_sqlite else _create_queue_engine(url, pool_size=pool_size, echo=echo)
         )
@@ -74,6 +77,15 @@ class Database:
         async with self._autocommit.connect() as conn:
             return await conn.run_sync(work)
 
+    async def query(self, work: Callable[[Connection], T]) -> T:
+        """Run `work`, which only reads, with few hand-offs. Its statements may see different
+        commits (no snapshot across them on PostgreSQL)."""
+        if self._readers is not None:
+            return await self._readers.run(work)
+        assert self._autocommit is not None
+        async with self._autocommit.connect() as conn:
+            return await conn.run_sync(work)
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         async with self.engine.connect() as conn:
@@ -86,6 +98,8 @@ class Database:
     async def dispose(self) -> None:
         if self._writer is not None:
             await self._writer.close()
+        if self._readers is not None:
+            await self._readers.close()
         if self._autocommit is not None:
             await self._autocommit.dispose()
         await self.engine.dispose()
@@ -116,6 +130,36 @@ class _SqliteWriter:
         self._thread.shutdown(wait=False)
 
 
+class _SqliteReaders:
+    """Synchronous SQLite connections for reads, each used by one of a few threads at a time."""
+
+    THREADS = 4
+
+    def __init__(self, url: str) -> None:
+        sync_url = make_url(url).set(drivername="sqlite")
+        self._engine: Engine = create_engine(
+            sync_url,
+            pool_size=self.THREADS,
+            max_overflow=0,
+            connect_args={"timeout": 30, "check_same_thread": False},
+        )
+        event.listen(self._engine, "connect", _sqlite_pragmas)
+        self._threads = ThreadPoolExecutor(
+            max_workers=self.THREADS, thread_name_prefix="sqlite-reader"
+        )
+
+    async def run(self, work: Callable[[Connection], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._threads, self._run, work)
+
+    def _run(self, work: Callable[[Connection], T]) -> T:
+        with self._engine.connect() as conn:
+            return work(conn)
+
+    async def close(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._threads, self._engine.dispose)
+        self._threads.shutdown(wait=False)
+
+
 def _create_engine(url: str, *, pool_size: int, echo: bool) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -123,9 +167,16 @@ def _create_engine(url: str, *, pool_size: int, echo: bool) -> AsyncEngine:
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     # Every write commits or rolls back explicitly, so the pool's reset-on-return rollback would
-    # only add a thread round trip to each transaction.
+    # only add a thread round trip to each transaction. Each aiosqlite connection is a thread of
+    # its own plus a file open and its pragmas: the pool keeps as many as the process uses at
+    # once, or every burst over the default five would open and close connections per query.
     engine = create_async_engine(
-        url, echo=echo, connect_args={"timeout": 30}, pool_reset_on_return=None
+        url,
+        echo=echo,
+        connect_args={"timeout": 30},
+        pool_reset_on_return=None,
+        pool_size=pool_size,
+        max_overflow=pool_size,
     )
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine

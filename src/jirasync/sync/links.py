@@ -6,11 +6,12 @@ is inserted once per source object; a create intent once per (source, target).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from jirasync.core.links import LinkState
@@ -18,7 +19,64 @@ from jirasync.store.db import Database
 from jirasync.store.models import CommentLink, CreateIntent, Link
 from jirasync.store.types import utcnow
 
-links_table = Link.__table__
+links_table = cast(Table, Link.__table__)
+twins_table = cast(Table, CommentLink.__table__)
+intents_table = cast(Table, CreateIntent.__table__)
+
+# A link and its comment twins in one query (one row per twin, or one row without any), built
+# once: every event looks its links up at least once.
+_WITH_TWINS = select(
+    links_table.c.id,
+    links_table.c.source_connection_id,
+    links_table.c.source_type,
+    links_table.c.source_id,
+    links_table.c.jira_connection_id,
+    links_table.c.issue_id,
+    links_table.c.issue_key,
+    links_table.c.last_synced,
+    twins_table.c.source_comment_id,
+    twins_table.c.issue_comment_id,
+    twins_table.c.origin,
+).select_from(links_table.outerjoin(twins_table, twins_table.c.link_id == links_table.c.id))
+_BY_SOURCE = _WITH_TWINS.where(
+    links_table.c.source_connection_id == bindparam("connection_id"),
+    links_table.c.source_type == bindparam("type"),
+    links_table.c.source_id == bindparam("id"),
+)
+_BY_ISSUE = _WITH_TWINS.where(
+    links_table.c.jira_connection_id == bindparam("jira_connection_id"),
+    links_table.c.issue_id == bindparam("issue_id"),
+).order_by(links_table.c.id)
+
+# The writes, built once too (bind parameters of SET values are named b_*: SQLAlchemy keeps the
+# column names for itself).
+_INSERT_LINK = insert(links_table)
+_INSERT_TWIN = insert(twins_table)
+_INSERT_INTENT = insert(intents_table)
+_LAST_SYNCED = select(links_table.c.last_synced).where(links_table.c.id == bindparam("link_id"))
+_MARK_SYNCED = (
+    update(links_table)
+    .where(links_table.c.id == bindparam("link_id"))
+    .values(
+        last_synced=bindparam("b_last_synced"),
+        sync_status="ok",
+        last_error=None,
+        updated_at=bindparam("b_now"),
+    )
+)
+_MARK_FAILED = (
+    update(links_table)
+    .where(links_table.c.id == bindparam("link_id"))
+    .values(sync_status="error", last_error=bindparam("b_error"), updated_at=bindparam("b_now"))
+)
+_INTENT = select(intents_table.c.state, intents_table.c.remote_id).where(
+    intents_table.c.marker == bindparam("marker")
+)
+_INTENT_DONE = (
+    update(intents_table)
+    .where(intents_table.c.marker == bindparam("b_marker"))
+    .values(state="done", remote_id=bindparam("b_remote_id"), updated_at=bindparam("b_now"))
+)
 
 
 @dataclass(frozen=True)
@@ -57,18 +115,13 @@ class Links:
         self._db = db
 
     async def by_source(self, source: SourceRef) -> StoredLink | None:
-        condition = and_(
-            Link.source_connection_id == source.connection_id,
-            Link.source_type == source.type,
-            Link.source_id == source.id,
-        )
-        return await self._one(condition)
+        params = {"connection_id": source.connection_id, "type": source.type, "id": source.id}
+        found = await self._db.query(lambda conn: _stored(conn.execute(_BY_SOURCE, params).all()))
+        return found[0] if found else None
 
     async def by_issue(self, jira_connection_id: int, issue_id: str) -> list[StoredLink]:
-        condition = and_(Link.jira_connection_id == jira_connection_id, Link.issue_id == issue_id)
-        async with self._db.read() as conn:
-            rows = (await conn.execute(select(links_table).where(condition))).mappings().all()
-            return [await self._stored(conn, row) for row in rows]
+        params = {"jira_connection_id": jira_connection_id, "issue_id": issue_id}
+        return await self._db.query(lambda conn: _stored(conn.execute(_BY_ISSUE, params).all()))
 
     async def create(
         self,
@@ -91,11 +144,8 @@ class Links:
             "created_at": utcnow(),
             "updated_at": utcnow(),
         }
-        try:
-            async with self._db.write() as conn:
-                await conn.execute(insert(Link).values(**values))
-        except IntegrityError:
-            pass
+        with suppress(IntegrityError):
+            await self._db.statement(lambda conn: conn.execute(_INSERT_LINK, values))
         found = await self.by_source(source)
         if found is None:
             raise RuntimeError(f"link of {source} vanished after insert")
@@ -103,22 +153,18 @@ class Links:
 
     async def synced(self, link_id: int, values: Mapping[str, Any]) -> None:
         """Merge values into `last_synced` (the echo guard) and mark the link healthy."""
-        async with self._db.write() as conn:
-            current = await conn.scalar(select(Link.last_synced).where(Link.id == link_id))
+
+        def merge(conn: Connection) -> None:
+            current = conn.scalar(_LAST_SYNCED, {"link_id": link_id})
             merged = {**(current or {}), **values}
-            statement = update(Link).where(Link.id == link_id)
-            await conn.execute(
-                statement.values(
-                    last_synced=merged, sync_status="ok", last_error=None, updated_at=utcnow()
-                )
-            )
+            params = {"link_id": link_id, "b_last_synced": merged, "b_now": utcnow()}
+            conn.execute(_MARK_SYNCED, params)
+
+        await self._db.transaction(merge)
 
     async def failed(self, link_id: int, message: str) -> None:
-        async with self._db.write() as conn:
-            statement = update(Link).where(Link.id == link_id)
-            await conn.execute(
-                statement.values(sync_status="error", last_error=message, updated_at=utcnow())
-            )
+        params = {"link_id": link_id, "b_error": message, "b_now": utcnow()}
+        await self._db.statement(lambda conn: conn.execute(_MARK_FAILED, params))
 
     async def mirror(
         self, link_id: int, source_comment_id: str, issue_comment_id: str, origin: str
@@ -131,11 +177,8 @@ class Links:
             "origin": origin,
             "created_at": utcnow(),
         }
-        try:
-            async with self._db.write() as conn:
-                await conn.execute(insert(CommentLink).values(**values))
-        except IntegrityError:
-            pass
+        with suppress(IntegrityError):
+            await self._db.statement(lambda conn: conn.execute(_INSERT_TWIN, values))
 
     # -- create intents ------------------------------------------------------------------------
     async def intend(
@@ -156,56 +199,43 @@ class Links:
             "updated_at": utcnow(),
         }
         try:
-            async with self._db.write() as conn:
-                await conn.execute(insert(CreateIntent).values(**values))
+            await self._db.statement(lambda conn: conn.execute(_INSERT_INTENT, values))
             return "new", None
         except IntegrityError:
-            async with self._db.read() as conn:
-                row = (
-                    await conn.execute(
-                        select(CreateIntent.state, CreateIntent.remote_id).where(
-                            CreateIntent.marker == marker
-                        )
-                    )
-                ).one_or_none()
+            row = await self._db.query(
+                lambda conn: conn.execute(_INTENT, {"marker": marker}).one_or_none()
+            )
             if row is None:
                 raise
             return str(row.state), row.remote_id
 
     async def intent_done(self, marker: str, remote_id: str) -> None:
-        async with self._db.write() as conn:
-            statement = update(CreateIntent).where(CreateIntent.marker == marker)
-            await conn.execute(
-                statement.values(state="done", remote_id=remote_id, updated_at=utcnow())
-            )
+        params = {"b_marker": marker, "b_remote_id": remote_id, "b_now": utcnow()}
+        await self._db.statement(lambda conn: conn.execute(_INTENT_DONE, params))
 
-    # -- plumbing ------------------------------------------------------------------------------
-    async def _one(self, condition: Any) -> StoredLink | None:
-        async with self._db.read() as conn:
-            row = (
-                (await conn.execute(select(links_table).where(condition))).mappings().one_or_none()
-            )
-            return await self._stored(conn, row) if row is not None else None
 
-    async def _stored(self, conn: Any, row: Any) -> StoredLink:
-        twins = (
-            await conn.execute(
-                select(
-                    CommentLink.source_comment_id,
-                    CommentLink.issue_comment_id,
-                    CommentLink.origin,
-                ).where(CommentLink.link_id == row["id"])
-            )
-        ).all()
-        mirrored = frozenset(i for t in twins for i in (t.source_comment_id, t.issue_comment_id))
-        note_twins = {t.issue_comment_id: t.source_comment_id for t in twins if t.origin == "jira"}
-        return StoredLink(
-            id=row["id"],
-            source=SourceRef(row["source_connection_id"], row["source_type"], row["source_id"]),
-            jira_connection_id=row["jira_connection_id"],
-            issue_id=row["issue_id"],
-            issue_key=row["issue_key"],
-            last_synced=row["last_synced"] or {},
-            mirrored=mirrored,
-            note_twins=note_twins,
-        )
+def _stored(rows: Sequence[Any]) -> list[StoredLink]:
+    """Links from `_WITH_TWINS` rows, in the order of their first row."""
+    twins: dict[int, list[Any]] = {}
+    first: dict[int, Any] = {}
+    for row in rows:
+        first.setdefault(row.id, row)
+        twins.setdefault(row.id, [])
+        if row.source_comment_id is not None:
+            twins[row.id].append(row)
+    return [_link(row, twins[link_id]) for link_id, row in first.items()]
+
+
+def _link(row: Any, twins: Sequence[Any]) -> StoredLink:
+    mirrored = frozenset(i for t in twins for i in (t.source_comment_id, t.issue_comment_id))
+    note_twins = {t.issue_comment_id: t.source_comment_id for t in twins if t.origin == "jira"}
+    return StoredLink(
+        id=row.id,
+        source=SourceRef(row.source_connection_id, row.source_type, row.source_id),
+        jira_connection_id=row.jira_connection_id,
+        issue_id=row.issue_id,
+        issue_key=row.issue_key,
+        last_synced=row.last_synced or {},
+        mirrored=mirrored,
+        note_twins=note_twins,
+    )

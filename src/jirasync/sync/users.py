@@ -6,11 +6,21 @@ reason in the activity log (as PagerDuty's guide describes).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import and_, select
+from sqlalchemy import Table, bindparam, select
 
 from jirasync.store.db import Database
 from jirasync.store.models import UserMapping
+
+mappings = cast(Table, UserMapping.__table__)
+# Built once: a Jira change that plans a PagerDuty write reads the pairs.
+_PAIRS = select(
+    mappings.c.jira_user, mappings.c.remote_user, mappings.c.email, mappings.c.is_fallback
+).where(
+    mappings.c.jira_connection_id == bindparam("jira_connection_id"),
+    mappings.c.connection_id == bindparam("connection_id"),
+)
 
 
 @dataclass(frozen=True)
@@ -26,12 +36,8 @@ class UserMap:
         self._db = db
 
     async def pairs(self, jira_connection_id: int, connection_id: int) -> list[Mapping]:
-        condition = and_(
-            UserMapping.jira_connection_id == jira_connection_id,
-            UserMapping.connection_id == connection_id,
-        )
-        async with self._db.sessions() as session:
-            rows = (await session.scalars(select(UserMapping).where(condition))).all()
+        params = {"jira_connection_id": jira_connection_id, "connection_id": connection_id}
+        rows = await self._db.query(lambda conn: conn.execute(_PAIRS, params).all())
         return [Mapping(r.jira_user, r.remote_user, r.email, r.is_fallback) for r in rows]
 
     async def remote_for_jira_user(
