@@ -176,7 +176,7 @@ def subtract(seen: dict[str, int], driver: Counter[str]) -> dict[str, int]:
     return {k: v for k, v in sorted(out.items()) if v}
 
 
-def _pct(values: list[float], q: int) -> float | None:
+def pct(values: list[float], q: int) -> float | None:
     if not values:
         return None
     if len(values) == 1:
@@ -212,6 +212,9 @@ class Workload:
     # the unit of reference/peers.md §6. One item may cause several webhooks (a Jira comment
     # sends comment_created and issue_updated). None: one item per driven event.
     items: int | None = None
+    # When the clock starts: the first event received, unless the events waited for a worker
+    # on purpose (a backlog drained): then when the work began.
+    started_at: datetime | None = None
 
     @property
     def events(self) -> int:
@@ -221,7 +224,7 @@ class Workload:
         finished = [e.finished_at for e in self.driven if e.finished_at]
         if not self.driven or not finished:
             return None
-        first = min(e.received_at for e in self.driven)
+        first = self.started_at or min(e.received_at for e in self.driven)
         return (max(finished) - first).total_seconds()
 
     def rate(self) -> float | None:
@@ -283,9 +286,9 @@ class Workload:
             "jirasync_cpu_ms_per_event": _round(self.cpu_ms_per_event()),
             "latency_ms": {
                 "measured_events": len(latencies),
-                "p50": _round(_pct(latencies, 50)),
-                "p95": _round(_pct(latencies, 95)),
-                "p99": _round(_pct(latencies, 99)),
+                "p50": _round(pct(latencies, 50)),
+                "p95": _round(pct(latencies, 95)),
+                "p99": _round(pct(latencies, 99)),
             },
             "calls_per_item": self.per_item(),
             "writes_per_item": self.per_item(writes_only=True),
