@@ -8,8 +8,9 @@ signed as their senders sign them. They are events no rule acts on (the incident
 no rule, the issues no link), so the drain measures the worker's dispatch and planning without
 remote writes; W1 of the PagerDuty suite measures events that write.
 
-jirasync runs in its own process; the load driver (open loop: each request leaves at its time,
-whatever the answers) and the idle simulators share the bench process.
+The receiver runs in its own process; the load driver (open loop: each request leaves at its
+time, whatever the answers) and the idle simulators share the bench process. The drain runs in
+the bench process, as the PagerDuty and HackerOne workloads do.
 """
 
 from __future__ import annotations
@@ -272,14 +273,14 @@ def run(
             steps.append(step)
         bench.stop_processes()
         started = time.perf_counter()
-        bench.serve_process(worker=True)
+        bench.restart()  # jirasync with its worker, in this process, on the same database
         stack.settle(timeout=600)
         wall = time.perf_counter() - started
         events = read_events(stack.settings, after)
         drain = Workload(
             "drain",
-            f"{len(events)} stored webhooks handled by `jirasync serve` with its worker "
-            f"(concurrency {worker_concurrency})",
+            f"{len(events)} stored webhooks handled by jirasync with its worker "
+            f"(concurrency {worker_concurrency}), in the bench process",
             events,
             [],
             started_at=first_attempt(stack.settings, after),

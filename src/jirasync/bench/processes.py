@@ -96,6 +96,16 @@ class JirasyncProcess:
                 self.process.wait(10)
         return int(self.process.returncode)
 
+    def wait_idle(self, timeout: float = 60) -> None:
+        """Until start-up is over: the process uses almost no CPU for half a second."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            before = self.cpu_seconds()
+            time.sleep(0.5)
+            if self.cpu_seconds() - before < 0.1:
+                return
+        raise RuntimeError(f"{' '.join(self.argv[2:])} still busy after {timeout} s")
+
     def tail(self, lines: int = 20) -> str:
         if self.log is None or not self.log.exists():
             return ""

@@ -69,6 +69,7 @@ class Event:
     body: bytes
     duplicates: int
     reason: str | None
+    attempts: int = 0
     calls: list[Call] = field(default_factory=list)
 
     def json(self) -> dict[str, Any]:
@@ -124,6 +125,7 @@ async def _read_events(settings: Settings, after_id: int) -> list[Event]:
                     InboxEvent.body,
                     InboxEvent.duplicates,
                     InboxEvent.reason,
+                    InboxEvent.attempts,
                 )
                 .where(InboxEvent.id > after_id)
                 .order_by(InboxEvent.id)
