@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -16,11 +17,11 @@ from jirasync.cli import app
 LATENCY_FIELDS = {"measured_events", "p50", "p95", "p99"}
 
 
-def run_command(tmp_path: Path, *args: str) -> dict:  # type: ignore[type-arg]
+def run_command(tmp_path: Path, *args: str) -> dict[str, Any]:
     out = tmp_path / "bench.json"
     result = CliRunner().invoke(app, ["bench", *args, "--json", str(out)])
     assert result.exit_code == 0, result.output
-    document: dict = json.loads(out.read_text())  # type: ignore[type-arg]
+    document: dict[str, Any] = json.loads(out.read_text())
     return document
 
 
