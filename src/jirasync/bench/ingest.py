@@ -23,7 +23,6 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,14 +34,13 @@ from sqlalchemy import func, select
 from jirasync.bench import pagerduty
 from jirasync.bench.driver import Driver, Request
 from jirasync.bench.harness import BenchStack, bench_stack
-from jirasync.bench.report import Workload, pct, read_events
+from jirasync.bench.report import Workload, first_attempt, pct, read_events
 from jirasync.bench.report import render as render_workloads
-from jirasync.config import Settings
 from jirasync.crypto import SecretBox
 from jirasync.devstack import Stack
 from jirasync.sim.pagerduty.signing import signature_header
 from jirasync.store.db import Database
-from jirasync.store.models import EventAttempt, InboxEvent
+from jirasync.store.models import InboxEvent
 from jirasync.sync.runtime import SyncRuntime
 
 NO_RULE_SERVICE = "PSVC002"  # the bench rule covers PSVC001 only
@@ -226,24 +224,6 @@ def _count_inbox(stack: Stack, after_id: int) -> int:
             async with db.read() as conn:
                 query = select(func.count()).where(InboxEvent.id > after_id)
                 return int((await conn.execute(query)).scalar_one())
-        finally:
-            await db.dispose()
-
-    return asyncio.run(read())
-
-
-def first_attempt(settings: Settings, after_id: int) -> datetime | None:
-    """When the first handler run on an event after `after_id` began (a drain's start)."""
-
-    async def read() -> datetime | None:
-        db = Database(settings.database)
-        try:
-            async with db.read() as conn:
-                query = select(func.min(EventAttempt.started_at))
-                found: datetime | None = (
-                    await conn.execute(query.where(EventAttempt.event_id > after_id))
-                ).scalar_one()
-                return found
         finally:
             await db.dispose()
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from jirasync.config import Settings
 from jirasync.store.db import Database
@@ -155,6 +155,24 @@ async def _read_events(settings: Settings, after_id: int) -> list[Event]:
 
 def read_events(settings: Settings, after_id: int) -> list[Event]:
     return asyncio.run(_read_events(settings, after_id))
+
+
+def first_attempt(settings: Settings, after_id: int) -> datetime | None:
+    """When the first handler run on an event after `after_id` began (a drain's start)."""
+
+    async def read() -> datetime | None:
+        db = Database(settings.database)
+        try:
+            async with db.read() as conn:
+                query = select(func.min(EventAttempt.started_at))
+                found: datetime | None = (
+                    await conn.execute(query.where(EventAttempt.event_id > after_id))
+                ).scalar_one()
+                return found
+        finally:
+            await db.dispose()
+
+    return asyncio.run(read())
 
 
 def duplicate_deliveries(settings: Settings) -> int:
