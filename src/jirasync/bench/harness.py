@@ -15,13 +15,16 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
+from jirasync.bench import processes
+from jirasync.config import RetrySettings
 from jirasync.devstack import PD_HEADERS, Stack, stack_settings
 from jirasync.engine.service import Service
 from jirasync.serving import ServerThread
@@ -38,6 +41,11 @@ from jirasync.web.app import create_app as jirasync_app
 class BenchStack:
     stack: Stack
     _server: ServerThread
+    children: list[processes.JirasyncProcess] = field(default_factory=list)
+
+    @property
+    def port(self) -> int:
+        return int(self.stack.jirasync_url.rsplit(":", 1)[1])
 
     def components(self) -> dict[str, str]:
         """Server thread name → what runs in it."""
@@ -69,10 +77,28 @@ class BenchStack:
             totals[what] = totals.get(what, 0.0) + seconds
         return totals
 
+    def serve_process(self, *, worker: bool) -> processes.JirasyncProcess:
+        """Replace the in-process jirasync by a `jirasync serve` process on the same database
+        and port (where the webhooks are registered): a process of its own to measure."""
+        self._server.stop()
+        started = processes.serve(self.stack.settings, self.port, worker=worker)
+        self.children.append(started)
+        return started
+
+    def start_worker(self) -> processes.JirasyncProcess:
+        """A `jirasync worker` process on the stack's database."""
+        started = processes.worker(self.stack.settings)
+        self.children.append(started)
+        return started
+
+    def stop_processes(self) -> None:
+        while self.children:
+            self.children.pop().stop()
+
     def restart(self) -> None:
         """Stop jirasync (web app, worker, database pool) and start a new one on the same
         database and port: nothing survives in memory (caches, clients), only the database."""
-        port = int(self.stack.jirasync_url.rsplit(":", 1)[1])
+        port = self.port
         self._server.stop()
         settings = self.stack.settings
         holder: dict[str, Service] = {}
@@ -110,16 +136,28 @@ class BenchStack:
 
 
 @contextmanager
-def bench_stack(tmp_path: Path, concurrency: int = 8) -> Iterator[BenchStack]:
+def bench_stack(
+    tmp_path: Path,
+    concurrency: int = 8,
+    *,
+    database_url: str | None = None,
+    run_worker: bool = True,
+    retry: RetrySettings | None = None,
+) -> Iterator[BenchStack]:
+    """`run_worker=False`: the in-process jirasync only receives webhooks (worker processes,
+    started with `BenchStack.start_worker`, handle them)."""
     settings = stack_settings(tmp_path)
     # The reconciler's polling is a steady background cost of its own (see its interval); left
     # on, its pass at every restart would be counted against the webhooks being measured.
-    settings = settings.model_copy(
-        update={
-            "worker": settings.worker.model_copy(update={"concurrency": concurrency}),
-            "reconciler": settings.reconciler.model_copy(update={"enabled": False}),
-        }
-    )
+    update: dict[str, Any] = {
+        "worker": settings.worker.model_copy(update={"concurrency": concurrency}),
+        "reconciler": settings.reconciler.model_copy(update={"enabled": False}),
+    }
+    if database_url is not None:
+        update["database_url"] = SecretStr(database_url)
+    if retry is not None:
+        update["retry"] = retry
+    settings = settings.model_copy(update=update)
     fast_webhooks = {"webhook_backoff_s": [0.05, 0.1, 0.2], "webhook_attempts": 4}
     with ExitStack() as stack:
         jira = stack.enter_context(ServerThread(lambda url: jira_app(SimConfig(base_url=url))))
@@ -134,7 +172,7 @@ def bench_stack(tmp_path: Path, concurrency: int = 8) -> Iterator[BenchStack]:
         def make_app(url: str) -> Any:
             holder["settings"] = settings.model_copy(update={"public_url": url})
             holder["service"] = Service(holder["settings"])
-            return jirasync_app(holder["service"])
+            return jirasync_app(holder["service"], run_worker=run_worker)
 
         server = ServerThread(make_app).start()
         bench = BenchStack(
@@ -149,6 +187,7 @@ def bench_stack(tmp_path: Path, concurrency: int = 8) -> Iterator[BenchStack]:
             server,
         )
         stack.callback(lambda: bench._server.stop())
+        stack.callback(bench.stop_processes)
         # The PagerDuty default seed's demo subscription points at port 8000: not ours here.
         httpx.delete(f"{pagerduty.url}/webhook_subscriptions/PWHSUB1", headers=PD_HEADERS)
         yield bench

@@ -22,7 +22,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from jirasync.config import Settings
 from jirasync.store.db import Database
@@ -69,6 +69,7 @@ class Event:
     body: bytes
     duplicates: int
     reason: str | None
+    attempts: int = 0
     calls: list[Call] = field(default_factory=list)
 
     def json(self) -> dict[str, Any]:
@@ -124,6 +125,7 @@ async def _read_events(settings: Settings, after_id: int) -> list[Event]:
                     InboxEvent.body,
                     InboxEvent.duplicates,
                     InboxEvent.reason,
+                    InboxEvent.attempts,
                 )
                 .where(InboxEvent.id > after_id)
                 .order_by(InboxEvent.id)
@@ -155,6 +157,24 @@ def read_events(settings: Settings, after_id: int) -> list[Event]:
     return asyncio.run(_read_events(settings, after_id))
 
 
+def first_attempt(settings: Settings, after_id: int) -> datetime | None:
+    """When the first handler run on an event after `after_id` began (a drain's start)."""
+
+    async def read() -> datetime | None:
+        db = Database(settings.database)
+        try:
+            async with db.read() as conn:
+                query = select(func.min(EventAttempt.started_at))
+                found: datetime | None = (
+                    await conn.execute(query.where(EventAttempt.event_id > after_id))
+                ).scalar_one()
+                return found
+        finally:
+            await db.dispose()
+
+    return asyncio.run(read())
+
+
 def duplicate_deliveries(settings: Settings) -> int:
     """Redelivered webhooks dropped at intake so far (sum of `inbox_events.duplicates`)."""
 
@@ -176,7 +196,7 @@ def subtract(seen: dict[str, int], driver: Counter[str]) -> dict[str, int]:
     return {k: v for k, v in sorted(out.items()) if v}
 
 
-def _pct(values: list[float], q: int) -> float | None:
+def pct(values: list[float], q: int) -> float | None:
     if not values:
         return None
     if len(values) == 1:
@@ -212,6 +232,9 @@ class Workload:
     # the unit of reference/peers.md §6. One item may cause several webhooks (a Jira comment
     # sends comment_created and issue_updated). None: one item per driven event.
     items: int | None = None
+    # When the clock starts: the first event received, unless the events waited for a worker
+    # on purpose (a backlog drained): then when the work began.
+    started_at: datetime | None = None
 
     @property
     def events(self) -> int:
@@ -221,7 +244,7 @@ class Workload:
         finished = [e.finished_at for e in self.driven if e.finished_at]
         if not self.driven or not finished:
             return None
-        first = min(e.received_at for e in self.driven)
+        first = self.started_at or min(e.received_at for e in self.driven)
         return (max(finished) - first).total_seconds()
 
     def rate(self) -> float | None:
@@ -283,9 +306,9 @@ class Workload:
             "jirasync_cpu_ms_per_event": _round(self.cpu_ms_per_event()),
             "latency_ms": {
                 "measured_events": len(latencies),
-                "p50": _round(_pct(latencies, 50)),
-                "p95": _round(_pct(latencies, 95)),
-                "p99": _round(_pct(latencies, 99)),
+                "p50": _round(pct(latencies, 50)),
+                "p95": _round(pct(latencies, 95)),
+                "p99": _round(pct(latencies, 99)),
             },
             "calls_per_item": self.per_item(),
             "writes_per_item": self.per_item(writes_only=True),
