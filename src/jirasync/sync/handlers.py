@@ -77,11 +77,32 @@ class Handlers:
             event = parse_jira(ctx.body)
             jira = await self.pool.jira(_connection(ctx))
             links = await self.links.by_issue(jira.id, event.issue_id)
+            if not links:
+                await self._wait_for_a_link_in_the_making(jira, event)
             acted = await self._issue_event_pagerduty(ctx, jira, event, links)
             acted |= await self._issue_event_hackerone(ctx, jira, event, links)
             return acted
 
         return await self._outcome(ctx, run)
+
+    async def _wait_for_a_link_in_the_making(self, jira: JiraConnection, event: IssueEvent) -> None:
+        """A person's change to an issue jirasync is creating (it carries the marker of a
+        create intent) that arrives before the link row: retried, not dropped as a change to
+        an unlinked issue, so a comment made at once still reaches the incident or report."""
+        if event.actor is not None and event.actor.id in jira.own_users:
+            return
+        labels = ((event.issue or {}).get("fields") or {}).get("labels") or []
+        markers = [
+            str(label)
+            for label in labels
+            if str(label).startswith((pd_planner.MARKER_PREFIX, h1_planner.MARKER_PREFIX))
+        ]
+        for marker in markers:
+            if await self.links.intended(marker):
+                raise TransientError(
+                    f"issue {event.issue_key} is being linked ({marker}): its link comes first",
+                    retry_after=1.0,
+                )
 
     async def hackerone(self, ctx: EventContext) -> Outcome:
         async def run() -> bool:

@@ -209,6 +209,13 @@ class Links:
                 raise
             return str(row.state), row.remote_id
 
+    async def intended(self, marker: str) -> bool:
+        """An attempt has set out to create the object that carries `marker`."""
+        row = await self._db.query(
+            lambda conn: conn.execute(_INTENT, {"marker": marker}).one_or_none()
+        )
+        return row is not None
+
     async def intent_done(self, marker: str, remote_id: str) -> None:
         params = {"b_marker": marker, "b_remote_id": remote_id, "b_now": utcnow()}
         await self._db.statement(lambda conn: conn.execute(_INTENT_DONE, params))
