@@ -262,3 +262,16 @@ def test_the_live_stream_sends_new_events(ui: Ui) -> None:
     message = ui.run(first_rows())
     assert message.startswith("event: activity\n")  # type: ignore[union-attr]
     assert 'id="event-1"' in message  # type: ignore[operator]
+
+
+def test_the_issue_type_picker_answers_viewers_with_a_fragment(ui: Ui) -> None:
+    path = f"/escalations-pickers/issue-types?jira_connection_id={ui.connections['jira']}"
+    assert ui.client.get(path, follow_redirects=False).status_code == 303
+    as_viewer(ui.client)
+    answer = ui.client.get(f"{path}&project_key=SUP&issue_type_id=10002")
+    assert answer.status_code == 200
+    assert answer.text.lstrip().startswith('<div id="pick-issue_type_id"')
+    # jira.invalid cannot answer: the picker says so and keeps the chosen type.
+    assert "could not load them" in answer.text
+    assert 'value="10002" selected' in answer.text
+    assert ui.client.get(f"{path}&project_key=" + "x" * 101).status_code == 422

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -115,6 +115,24 @@ async def preview(request: Request, who: Viewer) -> Response:
         return page(request, "_preview.html", problem=str(exc))
     actions = [(type(a).__name__, dataclasses.asdict(a)) for a in plan.actions]
     return page(request, "_preview.html", actions=actions, reasons=plan.reasons, problem=None)
+
+
+@router.get("/escalations-pickers/issue-types")
+async def issue_type_picker(
+    request: Request,
+    who: Viewer,
+    jira_connection_id: Annotated[int, Query(ge=0, le=2**31 - 1)],
+    project_key: Annotated[str, Query(max_length=100)] = "",
+    issue_type_id: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    """The issue types of the chosen project, reloaded when the project changes."""
+    choices = (
+        await pickers.jira_issue_types(service_sync(request), jira_connection_id, [project_key])
+        if project_key
+        else pickers.Choices([], "choose the project first")
+    )
+    values = {"issue_type_id": issue_type_id}
+    return page(request, "_issue_type_select.html", issue_types=choices, values=values, errors={})
 
 
 async def _row(request: Request, escalation_id: int) -> RuleRow:
