@@ -4,7 +4,6 @@ report would become, and the saved escalation is what the form said."""
 
 from __future__ import annotations
 
-
 from playwright.sync_api import Page, expect
 from tests.web.ui.browser.conftest import beside, shot, sign_in
 
