@@ -216,13 +216,31 @@ class Handlers:
         if not isinstance(user, dict) or not user.get("id"):
             return None
         email = user.get("email") or (await pagerduty.client.user(str(user["id"]))).get("email")
-        mapped = await self.users.jira_for_remote_user(
-            jira.id, pagerduty.id, str(user["id"]), email
+        found, _ = await self.jira_user_for(jira, pagerduty, str(user["id"]), email)
+        return found
+
+    async def jira_user_for(
+        self,
+        jira: JiraConnection,
+        pagerduty: PagerDutyConnection,
+        user_id: str,
+        email: str | None,
+    ) -> tuple[str | None, str]:
+        """The Jira user for a PagerDuty user: a manual pair, else the Jira user with the same
+        email, else the fallback user; and how it was found, or why nobody was."""
+        paired = await self.users.paired_jira_user(jira.id, pagerduty.id, user_id, email)
+        if paired:
+            return paired, "manual"
+        found = await jira.metadata.user(email) if email else None
+        if found:
+            return str(found["name"]), "email"
+        fallback = await self.users.fallback(jira.id, pagerduty.id)
+        if fallback:
+            return fallback.jira_user, "fallback"
+        return None, (
+            f"PagerDuty user {user_id} is not mapped, no Jira user has the email "
+            f"{email or '(none)'} and there is no fallback user"
         )
-        if mapped:
-            return mapped
-        found = await jira.metadata.user(str(email)) if email else None
-        return str(found["name"]) if found else None
 
     # -- Jira → PagerDuty ----------------------------------------------------------------------
     async def _issue_event_pagerduty(
@@ -287,22 +305,33 @@ class Handlers:
         """The PagerDuty `From` for this Jira user's change; SKIP when nobody may make it."""
         if plan.empty or event.actor is None:
             return None
-        email, how = await self.users.remote_for_jira_user(
-            jira.id, pagerduty.id, event.actor.name, event.actor.email
+        email, how = await self.pagerduty_user_for(
+            jira, pagerduty, event.actor.name, event.actor.email
         )
         if email is None:
             ctx.activity.action(f"skipped: {how}")
             return SKIP
-        if how == "email" and not await self._is_pagerduty_user(pagerduty, email):
-            fallback, how = await self.users.remote_for_jira_user(jira.id, pagerduty.id, None, None)
-            if fallback is None:
-                ctx.activity.action(
-                    f"skipped: {email} is not a PagerDuty user and there is no fallback user"
-                )
-                return SKIP
-            email = fallback
         ctx.activity.action(f"acting in PagerDuty as {email} ({how})")
         return email
+
+    async def pagerduty_user_for(
+        self,
+        jira: JiraConnection,
+        pagerduty: PagerDutyConnection,
+        jira_user: str | None,
+        jira_email: str | None,
+    ) -> tuple[str | None, str]:
+        """The PagerDuty user (email) acting for a Jira user: a manual pair, else the same
+        email if PagerDuty knows it, else the fallback user; and how, or why nobody."""
+        email, how = await self.users.remote_for_jira_user(
+            jira.id, pagerduty.id, jira_user, jira_email
+        )
+        if email is None or how != "email" or await self._is_pagerduty_user(pagerduty, email):
+            return email, how
+        fallback, how = await self.users.remote_for_jira_user(jira.id, pagerduty.id, None, None)
+        if fallback is None:
+            return None, f"{email} is not a PagerDuty user and there is no fallback user"
+        return fallback, how
 
     async def _is_pagerduty_user(self, pagerduty: PagerDutyConnection, email: str) -> bool:
         key = (pagerduty.id, email.lower())

@@ -60,20 +60,24 @@ class UserMap:
                 return pair.email or pair.remote_user, "fallback"
         return None, f"Jira user {jira_user or '?'} is not mapped and there is no fallback user"
 
-    async def jira_for_remote_user(
+    async def paired_jira_user(
         self,
         jira_connection_id: int,
         connection_id: int,
         remote_user: str | None,
         remote_email: str | None,
     ) -> str | None:
-        """The Jira user name for a remote user: manual pair, else fallback (email lookups are
-        done by the caller against Jira, which knows its own users)."""
+        """The Jira user a manual pair gives a remote user (email lookups against Jira and the
+        fallback are the caller's next steps)."""
+        for pair in await self.pairs(jira_connection_id, connection_id):
+            if pair.is_fallback:
+                continue
+            if remote_user in (pair.remote_user, pair.email):
+                return pair.jira_user
+            if remote_email and pair.email == remote_email:
+                return pair.jira_user
+        return None
+
+    async def fallback(self, jira_connection_id: int, connection_id: int) -> Mapping | None:
         pairs = await self.pairs(jira_connection_id, connection_id)
-        for pair in pairs:
-            if not pair.is_fallback and remote_user in (pair.remote_user, pair.email):
-                return pair.jira_user
-            if not pair.is_fallback and remote_email and pair.email == remote_email:
-                return pair.jira_user
-        fallback = next((p for p in pairs if p.is_fallback), None)
-        return fallback.jira_user if fallback else None
+        return next((p for p in pairs if p.is_fallback), None)

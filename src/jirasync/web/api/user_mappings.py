@@ -4,9 +4,10 @@ email needs no row: a person with the same email on both sides is found at sync 
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from jirasync.admin import user_mappings as admin
 from jirasync.admin.user_mappings import Pair
 from jirasync.store.models import UserMapping
-from jirasync.web.api.deps import DB, Caller, Id, QueryId, RowId
+from jirasync.web.api.deps import DB, Caller, Id, QueryId, RowId, Runtime
 from jirasync.web.api.errors import ERROR_RESPONSES, ApiError
 from jirasync.web.api.paging import Page, PageInfo
 
@@ -73,6 +74,35 @@ async def list_mappings(
 @router.post("", response_model=MappingOut, status_code=201)
 async def create_mapping(body: MappingIn, db: DB, who: Caller) -> Any:
     return out(await admin.create_mapping(db, Pair(**body.model_dump())))
+
+
+class ActingOut(BaseModel):
+    person: str = Field(description="The user asked about, as the remote names them.")
+    email: str | None
+    acts_as: str | None = Field(
+        description="The PagerDuty user (email) or Jira user (name) acting for them; none: "
+        "their changes are skipped."
+    )
+    how: str = Field(description="manual, email or fallback; or why nobody acts.")
+
+
+@router.get("/who-acts", response_model=ActingOut)
+async def who_acts(
+    runtime: Runtime,
+    who: Caller,
+    jira_connection_id: Annotated[int, Query(ge=0, le=2**31 - 1)],
+    connection_id: Annotated[int, Query(ge=0, le=2**31 - 1, description="PagerDuty.")],
+    jira_user: Annotated[str | None, Query(min_length=1, max_length=255)] = None,
+    pagerduty_user: Annotated[
+        str | None, Query(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9]+$")
+    ] = None,
+) -> Any:
+    """Who a sync makes act for a Jira user in PagerDuty, or for a PagerDuty user (as an
+    assignee) in Jira: a manual pair, the same email, or the fallback user."""
+    acting = await admin.who_acts(
+        runtime, jira_connection_id, connection_id, jira_user, pagerduty_user
+    )
+    return ActingOut(**dataclasses.asdict(acting))
 
 
 @router.get("/{mapping_id}", response_model=MappingOut)
