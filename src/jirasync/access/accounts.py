@@ -39,6 +39,10 @@ class UnknownAccount(AccessError):
     """No account with that id."""
 
 
+class LastAdmin(AccessError):
+    """The change would leave no enabled admin: nobody could change anything afterwards."""
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who is making a request: an account (by password or session) or an API token."""
@@ -146,9 +150,7 @@ async def change_account(db: Database, account_id: int, change: AccountChange) -
             row.enabled = change.enabled
         await session.flush()
         if was_admin and not _active_admin(row) and not await _an_admin_remains(session):
-            raise AccessError(
-                f"{row.username} is the last enabled admin: make another admin first"
-            )
+            raise LastAdmin(f"{row.username} is the last enabled admin: make another admin first")
     return row
 
 
