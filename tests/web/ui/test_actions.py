@@ -5,6 +5,7 @@ refusal is shown in its own words, never as a 500."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ import httpx
 import pytest
 import yaml
 from pydantic import SecretStr
+from tests.web.ui.conftest import Ui, as_admin, as_viewer
 
 from jirasync.access.accounts import create_account
 from jirasync.devstack import Stack, running_stack
@@ -184,3 +186,31 @@ def test_bad_input_is_shown_by_its_field(stack: Stack, admin: Any) -> None:
     unknown = _act(admin, "escalate", report_id="1", hackerone_connection_id="999")
     assert unknown.status_code == 400
     assert "no hackerone connection 999" in _result(unknown.text)
+
+
+def test_an_unlinked_incident_s_event_offers_its_form_filled_in(ui: Ui) -> None:
+    pagerduty = ui.connections["pagerduty"]
+
+    async def receive(key: str) -> None:
+        await ui.service.inbox.receive(
+            source="pagerduty",
+            connection_id=pagerduty,
+            delivery_id=key,
+            ordering_key=key,
+            headers={},
+            body=b"{}",
+        )
+
+    ui.run(receive(f"pagerduty:{pagerduty}:Q1INCIDENT"))
+    ui.run(receive(f"pagerduty:{pagerduty}:unparsed"))
+    as_admin(ui.client)
+    event = ui.client.get("/activity/1").text
+    offered = re.search(r'<a class="button" href="([^"]+)">Create Jira issue…</a>', event)
+    assert offered, event
+    form = ui.client.get(html.unescape(offered.group(1))).text
+    assert 'id="create-issue-incident_id" name="incident_id" value="Q1INCIDENT"' in form
+    assert re.search(rf'<option value="{pagerduty}" selected>pagerduty</option>', form)
+    assert "Create Jira issue…" not in ui.client.get("/activity/2").text
+    ui.client.cookies.clear()
+    as_viewer(ui.client)
+    assert "Create Jira issue…" not in ui.client.get("/activity/1").text

@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
@@ -21,6 +22,7 @@ from jirasync.store.models import Connection, Link
 from jirasync.store.models import Rule as RuleRow
 from jirasync.sync.connections import UnusableConnection
 from jirasync.sync.executor import Impossible
+from jirasync.sync.links import SourceRef
 from jirasync.sync.runtime import SyncRuntime
 from jirasync.web.ui.access import Admin, Viewer, service_of
 from jirasync.web.ui.connections import service_sync
@@ -32,14 +34,47 @@ Text = Annotated[str, Form(max_length=200)]
 REMOTE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 ISSUE_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*-\d{1,12}$")
 ROW_ID = re.compile(r"^\d{1,9}$")
+UNPARSED = "unparsed"  # the ordering key of a webhook whose body named no incident or report
 # Optional selects of store ids: "" is the default.
 NUMBERS = {"pagerduty_connection_id", "jira_connection_id", "hackerone_connection_id", "rule_id"}
 Work = Callable[[SyncRuntime], Awaitable[actions.Outcome]]
 
 
 @router.get("/actions")
-async def actions_page(request: Request, who: Viewer) -> Response:
+async def actions_page(
+    request: Request,
+    who: Viewer,
+    incident: Annotated[str | None, Query(max_length=100)] = None,
+    report: Annotated[str | None, Query(max_length=100)] = None,
+    connection_id: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
+) -> Response:
+    """The forms; `?incident=` or `?report=` (with `connection_id`) fills in the one to act."""
+    chosen = "" if connection_id is None else str(connection_id)
+    if incident:
+        values = {"incident_id": incident, "pagerduty_connection_id": chosen}
+        return await _page(request, "create-issue", values)
+    if report:
+        return await _page(
+            request, "escalate", {"report_id": report, "hackerone_connection_id": chosen}
+        )
     return await _page(request)
+
+
+async def offer(request: Request, ordering_key: str) -> tuple[str, str] | None:
+    """For an event's incident or report that has no issue: what to offer and its form."""
+    kind, _, rest = ordering_key.partition(":")
+    connection, _, remote_id = rest.partition(":")
+    if kind not in ("pagerduty", "hackerone") or not ROW_ID.match(connection):
+        return None
+    if remote_id == UNPARSED or not REMOTE_ID.match(remote_id):
+        return None
+    source_type = "incident" if kind == "pagerduty" else "report"
+    source = SourceRef(int(connection), source_type, remote_id)
+    if await service_sync(request).links.by_source(source) is not None:
+        return None
+    query = urlencode({source_type: remote_id, "connection_id": connection})
+    label = "Create Jira issue" if kind == "pagerduty" else "Escalate to Jira"
+    return label, f"/actions?{query}"
 
 
 @router.post("/actions/create-issue")
