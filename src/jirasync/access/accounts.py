@@ -15,8 +15,9 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import SecretStr
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from jirasync.store.db import Database
 from jirasync.store.models import Account, AccountRole, ApiToken
@@ -32,6 +33,14 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 class AccessError(ValueError):
     """A request about accounts or tokens that cannot be done; the message says why."""
+
+
+class UnknownAccount(AccessError):
+    """No account with that id."""
+
+
+class LastAdmin(AccessError):
+    """The change would leave no enabled admin: nobody could change anything afterwards."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,52 @@ async def set_password(db: Database, username: str, password: SecretStr) -> None
         if row is None:
             raise AccessError(f"no account named {username!r}")
         row.password_hash = new_hash
+
+
+@dataclass(frozen=True)
+class AccountChange:
+    """What to change of an account; None keeps it."""
+
+    password: SecretStr | None = None
+    role: AccountRole | None = None
+    enabled: bool | None = None
+
+
+async def list_accounts(db: Database) -> list[Account]:
+    async with db.sessions() as session:
+        return list((await session.scalars(select(Account).order_by(Account.id))).all())
+
+
+async def change_account(db: Database, account_id: int, change: AccountChange) -> Account:
+    """Change an account; a new password or disabling it ends its sessions. The last enabled
+    admin cannot be demoted or disabled: nobody could change anything afterwards."""
+    new_hash = hash_password(change.password) if change.password is not None else None
+    async with db.sessions() as session, session.begin():
+        row = await session.get(Account, account_id)
+        if row is None:
+            raise UnknownAccount(f"no account {account_id}")
+        was_admin = _active_admin(row)
+        if new_hash is not None:
+            row.password_hash = new_hash
+        if change.role is not None:
+            row.role = change.role.value
+        if change.enabled is not None:
+            row.enabled = change.enabled
+        await session.flush()
+        if was_admin and not _active_admin(row) and not await _an_admin_remains(session):
+            raise LastAdmin(f"{row.username} is the last enabled admin: make another admin first")
+    return row
+
+
+def _active_admin(row: Account) -> bool:
+    return row.role == AccountRole.ADMIN.value and row.enabled
+
+
+async def _an_admin_remains(session: AsyncSession) -> bool:
+    query = select(func.count()).where(
+        Account.role == AccountRole.ADMIN.value, Account.enabled.is_(True)
+    )
+    return bool(await session.scalar(query))
 
 
 async def authenticate(db: Database, username: str, password: SecretStr) -> Account | None:

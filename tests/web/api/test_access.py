@@ -237,3 +237,23 @@ def test_accounts_are_managed_by_admins(api: Api) -> None:
         f"{PREFIX}/auth/login", json={"username": "carol", "password": "carol-password"}
     )
     assert refused.status_code == 401
+
+
+def test_the_last_enabled_admin_cannot_be_demoted_or_disabled(api: Api) -> None:
+    c = api.client
+    accounts = c.get(f"{PREFIX}/accounts", headers=api.as_admin()).json()["accounts"]
+    admin = next(a for a in accounts if a["username"] == "admin")
+    url = f"{PREFIX}/accounts/{admin['id']}"
+    for change in ({"role": "viewer"}, {"enabled": False}):
+        refused = c.patch(url, json=change, headers=api.as_admin())
+        assert refused.status_code == 409, refused.text
+        assert "last enabled admin" in refused.json()["error"]["message"]
+    second = c.post(
+        f"{PREFIX}/accounts",
+        json={"username": "erin", "password": "erin-password", "role": "admin"},
+        headers=api.as_admin(),
+    )
+    assert second.status_code == 201
+    demoted = c.patch(url, json={"role": "viewer"}, headers=api.as_admin())
+    assert demoted.status_code == 200 and demoted.json()["role"] == "viewer"
+    assert c.patch(f"{PREFIX}/accounts/99999", json={}, headers=api.as_admin()).status_code == 404

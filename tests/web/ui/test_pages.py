@@ -26,6 +26,8 @@ PAGES = [
     "/rules",
     "/escalations",
     "/user-mappings",
+    "/actions",
+    "/tokens",
 ]
 # Pages only an admin opens (forms to create things).
 ADMIN_PAGES = [
@@ -36,6 +38,7 @@ ADMIN_PAGES = [
     "/connections/{jira}/setup",
     "/rules/new",
     "/escalations/new",
+    "/accounts",
 ]
 # Every change the UI makes, with a form that would otherwise be accepted.
 CHANGES = [
@@ -59,6 +62,26 @@ CHANGES = [
     ("/connections/{jira}/webhooks/fix", {}),
     ("/rules/new", {"name": "r"}),
     ("/escalations/new", {"name": "e"}),
+    ("/actions/create-issue", {"incident_id": "PABC123"}),
+    ("/actions/trigger-incident", {"issue_key": "OPS-1"}),
+    ("/actions/escalate", {"report_id": "100001"}),
+    (
+        "/actions/link",
+        {
+            "source_type": "incident",
+            "connection_id": "{pagerduty}",
+            "source_id": "PABC123",
+            "issue_key": "OPS-1",
+        },
+    ),
+    ("/links/1/unlink", {}),
+    ("/accounts", {"username": "dana", "password": "dana-password", "role": "admin"}),
+    ("/accounts/1/role", {"role": "viewer"}),
+    ("/accounts/2/disable", {}),
+    ("/accounts/2/enable", {}),
+    ("/accounts/2/password", {"password": "a-new-password"}),
+    ("/tokens", {"name": "deploy", "role": "admin"}),
+    ("/tokens/1/revoke", {}),
     (
         "/user-mappings",
         {
@@ -122,7 +145,11 @@ def test_a_viewer_sees_every_page_without_a_change_button(ui: Ui) -> None:
             continue
         assert answer.status_code == 200, path
         forms = re.findall(r'<form[^>]*method="post"[^>]*action="([^"]+)"', answer.text)
+        if path == "/actions":  # the forms are shown, each one disabled
+            assert answer.text.count("<fieldset disabled>") == len(forms) - 1 == 4
+            continue
         assert forms == ["/logout"], (path, forms)
+    assert ui.client.get("/accounts").status_code == 403
 
 
 @pytest.mark.parametrize(("path", "data"), CHANGES)

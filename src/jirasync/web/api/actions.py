@@ -10,10 +10,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
-from jirasync.admin.rules import scope
-from jirasync.engine.activity import ActivityRecorder
-from jirasync.sync import escalate, manual
-from jirasync.web.api.deps import DB, Caller, RowId, Runtime
+from jirasync.admin import actions
+from jirasync.web.api.deps import Caller, RowId, Runtime
 from jirasync.web.api.errors import ERROR_RESPONSES
 
 router = APIRouter(tags=["manual actions"], responses=ERROR_RESPONSES)
@@ -55,79 +53,55 @@ class ActionOut(BaseModel):
     calls: list[CallOut] = Field(description="Remote calls made.")
 
 
-def _answer(done: manual.Done) -> ActionOut:
+def _answer(done: actions.Outcome) -> ActionOut:
     return ActionOut(
         issue_key=done.issue_key,
         incident_id=done.incident_id,
+        report_id=done.report_id,
         created=done.created,
         reasons=done.reasons,
-        **_record(done.activity),
-    )
-
-
-def _record(activity: ActivityRecorder) -> dict[str, Any]:
-    return {
-        "actions": [str(a["message"]) for a in activity.actions],
-        "calls": [
+        actions=done.actions,
+        calls=[
             CallOut(system=c.system, method=c.method, path=c.path, status=c.status, error=c.error)
-            for c in activity.calls
+            for c in done.calls
         ],
-    }
+    )
 
 
 @router.post("/pagerduty/incidents/{incident_id}/create-issue", response_model=ActionOut)
 async def create_issue(
-    incident_id: RemoteId,
-    db: DB,
-    runtime: Runtime,
-    who: Caller,
-    body: CreateIssueIn | None = None,
+    incident_id: RemoteId, runtime: Runtime, who: Caller, body: CreateIssueIn | None = None
 ) -> Any:
     """Create the incident's Jira issue with a rule (even one whose auto-create is off)."""
     given = body or CreateIssueIn()
-    async with db.sessions() as session:
-        pd_id = await scope(session, "pagerduty", given.pagerduty_connection_id)
     return _answer(
-        await manual.create_issue_for_incident(runtime, pd_id, incident_id, given.rule_id)
+        await actions.create_issue(
+            runtime, given.pagerduty_connection_id, incident_id, given.rule_id
+        )
     )
 
 
 @router.post("/jira/issues/{issue_key}/trigger-incident", response_model=ActionOut)
 async def trigger_incident(
-    issue_key: RemoteId,
-    db: DB,
-    runtime: Runtime,
-    who: Caller,
-    body: TriggerIncidentIn | None = None,
+    issue_key: RemoteId, runtime: Runtime, who: Caller, body: TriggerIncidentIn | None = None
 ) -> Any:
     """Trigger the issue's PagerDuty incident with a rule, whatever its JQL."""
     given = body or TriggerIncidentIn()
-    async with db.sessions() as session:
-        jira_id = await scope(session, "jira", given.jira_connection_id)
     return _answer(
-        await manual.trigger_incident_for_issue(
-            runtime, jira_id, issue_key, given.rule_id, given.service_id
+        await actions.trigger_incident(
+            runtime, given.jira_connection_id, issue_key, given.rule_id, given.service_id
         )
     )
 
 
 @router.post("/hackerone/reports/{report_id}/escalate", response_model=ActionOut)
 async def escalate_report(
-    report_id: RemoteId,
-    db: DB,
-    runtime: Runtime,
-    who: Caller,
-    body: EscalateIn | None = None,
+    report_id: RemoteId, runtime: Runtime, who: Caller, body: EscalateIn | None = None
 ) -> Any:
     """Create the report's Jira issue with the program's escalation and set its reference."""
     given = body or EscalateIn()
-    async with db.sessions() as session:
-        h1_id = await scope(session, "hackerone", given.hackerone_connection_id)
-    done = await escalate.escalate(runtime, h1_id, report_id, given.escalation)
-    return ActionOut(
-        issue_key=done.issue_key,
-        report_id=done.report_id,
-        created=done.created,
-        reasons=[],
-        **_record(done.activity),
+    return _answer(
+        await actions.escalate_report(
+            runtime, given.hackerone_connection_id, report_id, given.escalation
+        )
     )

@@ -9,12 +9,14 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field, SecretStr
 from sqlalchemy import select
 
+from jirasync.access import accounts
 from jirasync.access.accounts import (
     AccessError,
+    AccountChange,
     Principal,
+    UnknownAccount,
     create_account,
     create_token,
-    hash_password,
     list_tokens,
     revoke_token,
 )
@@ -135,17 +137,16 @@ async def add_account(body: AccountIn, db: DB, who: Caller) -> Any:
 
 @router.patch("/accounts/{account_id}", response_model=AccountOut)
 async def change_account(account_id: Id, body: AccountPatch, db: DB, who: Caller) -> Any:
-    """A new password ends the account's sessions; disabling it ends them too."""
-    async with db.sessions() as session, session.begin():
-        row = await session.get(Account, account_id)
-        if row is None:
-            raise ApiError(404, f"no account {account_id}")
-        if body.password is not None:
-            row.password_hash = hash_password(body.password)
-        if body.role is not None:
-            row.role = body.role
-        if body.enabled is not None:
-            row.enabled = body.enabled
+    """A new password ends the account's sessions; disabling it ends them too. The last
+    enabled admin cannot be demoted or disabled (409)."""
+    role = AccountRole(body.role) if body.role is not None else None
+    change = AccountChange(password=body.password, role=role, enabled=body.enabled)
+    try:
+        row = await accounts.change_account(db, account_id, change)
+    except UnknownAccount as exc:
+        raise ApiError(404, str(exc)) from None
+    except AccessError as exc:
+        raise ApiError(409, str(exc)) from None
     return _account(row)
 
 

@@ -9,11 +9,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
+from jirasync.admin import actions
 from jirasync.admin.links import LinkQuery, comment_counts, link_query
-from jirasync.admin.rules import scope
 from jirasync.store.models import Link
-from jirasync.sync import escalate, manual
-from jirasync.sync.links import SourceRef
 from jirasync.web.api.deps import DB, MAX_ID, Caller, Id, RowId, Runtime
 from jirasync.web.api.errors import ERROR_RESPONSES, ApiError
 from jirasync.web.api.paging import Page, PageInfo
@@ -88,35 +86,21 @@ async def get_link(link_id: Id, db: DB, who: Caller) -> Any:
 @router.post("", response_model=LinkOut, status_code=201)
 async def link_existing(body: LinkIn, db: DB, runtime: Runtime, who: Caller) -> Any:
     """Pair an incident or report with an issue that exists ("link existing")."""
-    if body.source_type == "report":
-        await escalate.link_existing(runtime, body.connection_id, body.source_id, body.issue_key)
-    else:
-        async with db.sessions() as session:
-            jira_id = await scope(session, "jira", body.jira_connection_id)
-        await manual.link_incident(
-            runtime, body.connection_id, body.source_id, jira_id, body.issue_key
-        )
-    stored = await runtime.links.by_source(
-        SourceRef(body.connection_id, body.source_type, body.source_id)
+    wanted = actions.LinkRequest(
+        body.source_type,
+        body.connection_id,
+        body.source_id,
+        body.issue_key,
+        body.jira_connection_id,
     )
-    if stored is None:
-        raise ApiError(422, "the link was not made")
-    return await get_link(stored.id, db, who)
+    return await get_link(await actions.link_existing(runtime, wanted), db, who)
 
 
 @router.delete("/{link_id}", status_code=204)
-async def unlink(link_id: Id, db: DB, runtime: Runtime, who: Caller) -> Response:
+async def unlink(link_id: Id, runtime: Runtime, who: Caller) -> Response:
     """Unpair: both objects stay; a report's HackerOne reference is cleared (or, where
     HackerOne cannot, an internal comment says so)."""
-    async with db.sessions() as session:
-        row = await _row(session, link_id)
-    source = SourceRef(row.source_connection_id, row.source_type, row.source_id)
-    if row.source_type == "report":
-        await escalate.unlink(runtime, source.connection_id, source.id)
-    else:
-        stored = await runtime.links.by_source(source)
-        if stored is not None:
-            await manual.unlink(runtime, stored)
+    await actions.unlink(runtime, link_id)
     return Response(status_code=204)
 
 

@@ -1,9 +1,10 @@
 """The admin web UI: server-rendered pages (Jinja2) made lively with htmx, vendored under
 static/ (no build step, no CDN). Pages call the same domain functions as the REST API.
 
-Pages: dashboard `/`, `/activity` (live), `/queue`, `/links`, `/connections` (set-up wizard,
-test, "Check webhooks"), `/rules` (PagerDuty), `/escalations` (HackerOne), `/user-mappings`.
-See docs/ui.md.
+Pages: dashboard `/`, `/activity` (live), `/queue`, `/links` (unlink), `/actions` (create an
+issue, trigger an incident, escalate a report, link existing), `/connections` (set-up wizard,
+test, "Check webhooks"), `/rules` (PagerDuty), `/escalations` (HackerOne), `/user-mappings`,
+`/tokens` (API tokens), `/accounts` (admins only). See docs/ui.md.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from fastapi.staticfiles import StaticFiles
 
 from jirasync.admin.errors import Refusal
 from jirasync.web.ui import (
+    accounts,
+    actions,
     activity,
     auth,
     connections,
@@ -24,6 +27,7 @@ from jirasync.web.ui import (
     links,
     queue,
     rules,
+    tokens,
     user_mappings,
 )
 from jirasync.web.ui.access import Refused, SignInRequired, login_url
@@ -35,10 +39,13 @@ _ROUTERS = (
     activity.router,
     queue.router,
     links.router,
+    actions.router,
     connections.router,
     rules.router,
     escalations.router,
     user_mappings.router,
+    tokens.router,
+    accounts.router,
 )
 
 
@@ -69,7 +76,7 @@ async def _refusal(request: Request, exc: Exception) -> Response:
 
 async def _refused(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Refused)
-    titles = {403: "Not allowed", 404: "Not found", 409: "Not now"}
+    titles = {403: "Not allowed", 404: "Not found", 409: "Not now", 502: "The remote refused"}
     title = titles.get(exc.status, "Cannot do that")
     template = "_error.html" if is_htmx(request) else "error.html"
     return page(request, template, exc.status, status=exc.status, title=title, message=exc.message)

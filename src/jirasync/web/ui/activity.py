@@ -22,6 +22,7 @@ from jirasync.engine import inspect
 from jirasync.store.db import Database
 from jirasync.store.models import Connection, EventStatus
 from jirasync.web.ui.access import Refused, Viewer, service_of
+from jirasync.web.ui.actions import offer
 from jirasync.web.ui.render import TEMPLATES, page
 
 router = APIRouter()
@@ -178,6 +179,7 @@ async def event_page(request: Request, who: Viewer, event_id: int) -> Response:
         event=detail.event,
         connection=names.get(detail.event.connection_id or -1, "—"),
         body=_body(detail.body),
+        offer=await offer(request, detail.event.ordering_key) if who.can_change else None,
     )
 
 

@@ -21,11 +21,14 @@ NAV = (
     ("/activity", "Activity"),
     ("/queue", "Queue"),
     ("/links", "Links"),
+    ("/actions", "Actions"),
     ("/connections", "Connections"),
     ("/rules", "PagerDuty rules"),
     ("/escalations", "HackerOne escalations"),
     ("/user-mappings", "User mappings"),
+    ("/tokens", "API tokens"),
 )
+ADMIN_NAV = (("/accounts", "Accounts"),)  # viewers would get 403 there
 
 
 def _when(value: datetime | None) -> str:
@@ -43,15 +46,16 @@ TEMPLATES.env.filters["pretty"] = _pretty
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
     """A page (or, for htmx, a fragment template) with the layout's context."""
     me = getattr(request.state, "me", None)
+    can_change = bool(me and me.can_change)
     flash = request.session.pop("flash", None) if "session" in request.scope else None
     return TEMPLATES.TemplateResponse(
         request,
         template,
         {
             "me": me,
-            "can_change": bool(me and me.can_change),
+            "can_change": can_change,
             "csrf": session_csrf(request) or "",
-            "nav": NAV,
+            "nav": NAV + ADMIN_NAV if can_change else NAV,
             "flash": flash,
             "path": request.url.path,
             **context,

@@ -171,6 +171,33 @@ def test_a_dead_event_is_replayed_from_the_queue(page: Page, stack: Stack) -> No
     shot(page, "queue-after-replay")
 
 
+def test_an_api_token_is_shown_once(page: Page, stack: Stack) -> None:
+    sign_in(page, stack, "ada")
+    page.get_by_role("link", name="API tokens").click()
+    page.get_by_label("Token name").fill("deploy script")
+    page.get_by_label("Role").select_option("admin")
+    page.get_by_role("button", name="Create token").click()
+    shown = page.get_by_role("status")
+    expect(shown).to_contain_text("Copy it now: it is shown this once and never again.")
+    token = page.get_by_label("Token (admin)").input_value()
+    assert token.startswith("jst_")
+    shot(page, "token-created")
+    api = httpx.get(
+        f"{stack.jirasync_url}/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert api.json()["name"] == "deploy script"
+    page.get_by_role("link", name="API tokens").click()  # the list again: no token there
+    assert token not in page.content()
+    page.get_by_role("button", name="Revoke deploy script").click()
+    expect(page.get_by_role("status")).to_contain_text("revoked: it no longer works")
+    assert (
+        httpx.get(
+            f"{stack.jirasync_url}/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}
+        ).status_code
+        == 401
+    )
+
+
 def test_a_viewer_cannot_change_anything(page: Page, stack: Stack) -> None:
     sign_in(page, stack, "vic")
     for path in (
@@ -184,6 +211,7 @@ def test_a_viewer_cannot_change_anything(page: Page, stack: Stack) -> None:
         "/rules",
         "/rules/1",
         "/user-mappings",
+        "/tokens",
     ):
         page.goto(f"{stack.jirasync_url}{path}")
         expect(page.get_by_role("main")).to_be_visible()
