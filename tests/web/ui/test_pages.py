@@ -58,6 +58,11 @@ CHANGES = [
     ("/connections/{jira}/test", {}),
     ("/connections/{jira}/webhooks/fix", {}),
     ("/rules/new", {"name": "r"}),
+    ("/rules/new", {"name": "r", "add": "s1"}),
+    ("/rules/new", {"name": "r", "s1-count": "1", "remove": "s1-0"}),
+    ("/rules/new", {"name": "r", "preview": "1", "preview_incident": "PINC1"}),
+    ("/rules/1/up", {}),
+    ("/rules/1/down", {}),
     ("/escalations/new", {"name": "e"}),
     (
         "/user-mappings",
