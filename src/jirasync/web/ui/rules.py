@@ -9,6 +9,7 @@ ours). The rules list moves rules up and down the evaluation order."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import re
 from typing import Annotated, Any, get_args
@@ -36,6 +37,7 @@ from jirasync.store.models import Connection
 from jirasync.store.models import Rule as RuleRow
 from jirasync.sync.connections import UnusableConnection
 from jirasync.sync.rulebook import PagerDutyRule
+from jirasync.sync.runtime import SyncRuntime
 from jirasync.web.api.preview import IncidentEventType
 from jirasync.web.ui.access import Admin, Refused, Viewer, service_of
 from jirasync.web.ui.connections import service_sync
@@ -239,6 +241,34 @@ def _planned(plan: Plan) -> list[tuple[str, dict[str, Any]]]:
     return [(type(a).__name__, dataclasses.asdict(a)) for a in plan.actions]
 
 
+async def _pickers(
+    runtime: SyncRuntime, pd_id: int | None, jira_id: int | None, projects: list[str]
+) -> dict[str, pickers.Choices]:
+    """Every picker's options, asked of the remotes at once (a slow remote costs one wait)."""
+    empty = pickers.Choices([], "no connection of this kind yet")
+
+    async def none() -> pickers.Choices:
+        return empty
+
+    async def no_projects() -> pickers.Choices:
+        return pickers.Choices([], "choose the projects first")
+
+    loads = {
+        "services": pickers.pagerduty_services(runtime, pd_id) if pd_id else none(),
+        "pd_priorities": pickers.pagerduty_priorities(runtime, pd_id) if pd_id else none(),
+        "pd_users": pickers.pagerduty_users(runtime, pd_id) if pd_id else none(),
+        "projects": pickers.jira_projects(runtime, jira_id) if jira_id else none(),
+        "issue_types": (
+            pickers.jira_issue_types(runtime, jira_id, projects)
+            if jira_id and projects
+            else no_projects()
+        ),
+        "statuses": pickers.jira_statuses(runtime, jira_id) if jira_id else none(),
+        "jira_priorities": pickers.jira_priorities(runtime, jira_id) if jira_id else none(),
+    }
+    return dict(zip(loads, await asyncio.gather(*loads.values()), strict=True))
+
+
 async def _editor(
     request: Request,
     row: RuleRow | None,
@@ -255,9 +285,6 @@ async def _editor(
     pd_id = values.get("pagerduty_connection_id") or (pds[0].id if pds else None)
     jira_id = values.get("jira_connection_id") or (jiras[0].id if jiras else None)
     values = values | {"pagerduty_connection_id": pd_id, "jira_connection_id": jira_id}
-    runtime = service_sync(request)
-    empty = pickers.Choices([], "no connection of this kind yet")
-    chosen_projects = values.get("projects") or []
     return page(
         request,
         "rule_form.html",
@@ -268,17 +295,7 @@ async def _editor(
         preview=preview,
         pagerduty_connections=pds,
         jira_connections=jiras,
-        services=await pickers.pagerduty_services(runtime, pd_id) if pd_id else empty,
-        pd_priorities=await pickers.pagerduty_priorities(runtime, pd_id) if pd_id else empty,
-        pd_users=await pickers.pagerduty_users(runtime, pd_id) if pd_id else empty,
-        projects=await pickers.jira_projects(runtime, jira_id) if jira_id else empty,
-        issue_types=(
-            await pickers.jira_issue_types(runtime, jira_id, chosen_projects)
-            if jira_id and chosen_projects
-            else pickers.Choices([], "choose the projects first")
-        ),
-        statuses=await pickers.jira_statuses(runtime, jira_id) if jira_id else empty,
-        jira_priorities=await pickers.jira_priorities(runtime, jira_id) if jira_id else empty,
+        **await _pickers(service_sync(request), pd_id, jira_id, values.get("projects") or []),
         events=EVENTS,
         describe_tokens=DESCRIBE_TOKENS,
         preview_events=PREVIEW_EVENTS,
