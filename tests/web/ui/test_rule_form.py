@@ -185,3 +185,27 @@ def test_adding_and_removing_entries_keeps_what_was_typed() -> None:
     removed = change_entries(added, "", "s1-0")
     assert [e["labels"] for e in removed["s1"]] == [""]
     assert change_entries(values, "nope", "s9-x") == values
+
+
+def test_odd_numbers_in_the_form_are_ignored_not_an_error() -> None:
+    odd = [("s1-count", "²"), ("s2-count", "9" * 5000), ("pagerduty_connection_id", "١")]
+    values = read_form(FormData([*SCOPE[:-1], *odd]))
+    assert (values["s1"], values["s2"], values["pagerduty_connection_id"]) == ([], [], None)
+    assert change_entries(values, "", "s1-²") == values
+    with_entry = read_form(FormData([*SCOPE, *S1, ("s1-0-from", "²")]))
+    assert build_rule(with_entry, {})["config"]["autocreate_issues_config"][0]["actions"] == []
+
+
+def test_a_switched_off_action_stays_off_and_others_of_the_section_are_kept() -> None:
+    stored = rule_of(*S3, ("s3-0-status", "3")).model_dump(mode="json", by_alias=True)
+    entry = stored["config"]["react_on_incident_event_config"][0]
+    entry["actions"] = [
+        {"key": "jira_change_status", "isDisabled": True},
+        {"key": "pd_resolve", "label": "odd here, kept"},
+    ]
+    values = form_values(stored) | {"name": "r", "enabled": True}
+    values |= {"pagerduty_connection_id": 1, "jira_connection_id": None}
+    assert values["s3"][0]["status"] == ""
+    rebuilt = build_rule(values, stored)["config"]["react_on_incident_event_config"][0]
+    assert rebuilt["actions"] == entry["actions"]
+    assert rebuilt["actions_params"] == {"jira_change_status": {"id": "3"}}

@@ -115,7 +115,13 @@ def blank_entry(section: str) -> dict[str, Any]:
 
 def _count(form: FormData, key: str) -> int:
     text = _one(form, key)
-    return min(int(text), MAX_ENTRIES) if text.isdigit() and len(text) < 4 else 0
+    number = _number(text, 4)
+    return min(number, MAX_ENTRIES) if number is not None else 0
+
+
+def _number(text: str, digits: int) -> int | None:
+    """A small whole number written in ASCII digits, else None (never an exception)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < digits else None
 
 
 def read_form(form: FormData) -> dict[str, Any]:
@@ -136,7 +142,7 @@ def read_form(form: FormData) -> dict[str, Any]:
         ]
     for key in ("pagerduty_connection_id", "jira_connection_id"):
         text = _one(form, key)
-        values[key] = int(text) if text.isdigit() and len(text) < 10 else None
+        values[key] = _number(text, 10)
     values["to_jira"] = {k[9:]: str(v) for k, v in form.items() if k.startswith("to_jira__") and v}
     values["to_pd"] = {k[7:]: str(v) for k, v in form.items() if k.startswith("to_pd__") and v}
     return values
@@ -151,8 +157,9 @@ def change_entries(values: dict[str, Any], add: str, remove: str) -> dict[str, A
     elif add in TABLES:
         changed[add] = [*values[add], {"field": "", "value": ""}]
     where, _, index = remove.partition("-")
-    if (where in ENTRY_FIELDS or where in TABLES) and index.isdigit() and len(index) < 4:
-        changed[where] = [e for i, e in enumerate(values[where]) if i != int(index)]
+    number = _number(index, 4)
+    if (where in ENTRY_FIELDS or where in TABLES) and number is not None:
+        changed[where] = [e for i, e in enumerate(values[where]) if i != number]
     return changed
 
 
@@ -190,8 +197,9 @@ def build_rule(values: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
 
 
 def _origin(stored: list[Any], index: str) -> dict[str, Any]:
-    if index.isdigit() and int(index) < len(stored) and isinstance(stored[int(index)], dict):
-        return dict(stored[int(index)])
+    number = _number(index, 4)
+    if number is not None and number < len(stored) and isinstance(stored[number], dict):
+        return dict(stored[number])
     return {}
 
 
@@ -356,13 +364,20 @@ def _with_actions(
     """`item` doing the `chosen` actions (key → param, None for none) of those `offered`;
     actions not offered stay as stored, chosen ones keep their stored label and icon."""
     stored = [a for a in item.get("actions") or [] if isinstance(a, dict)]
-    actions = [a for a in stored if a.get("key") not in offered]
+    # A switched-off ("isDisabled") action the form left off stays switched off, as stored.
+    kept = [
+        a
+        for a in stored
+        if a.get("key") not in offered or (a.get("isDisabled") and a.get("key") not in chosen)
+    ]
+    actions = list(kept)
     by_key = {a.get("key"): a for a in stored}
     for key in chosen:
         action = dict(by_key.get(key) or {"key": key})
         action.pop("isDisabled", None)
         actions.append(action)
-    params = {k: v for k, v in (item.get("actions_params") or {}).items() if k not in offered}
+    keys = {a.get("key") for a in kept}
+    params = {k: v for k, v in (item.get("actions_params") or {}).items() if k in keys}
     params |= {k: v for k, v in chosen.items() if v is not None}
     return item | {"actions": actions, "actions_params": params}
 
