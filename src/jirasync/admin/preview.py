@@ -14,11 +14,23 @@ from jirasync.sync.links import SourceRef
 from jirasync.sync.rulebook import PagerDutyRule
 from jirasync.sync.runtime import SyncRuntime
 
+# The incident events a preview can play (webhook v3 event types).
+IncidentEventType = Literal[
+    "incident.triggered",
+    "incident.acknowledged",
+    "incident.unacknowledged",
+    "incident.resolved",
+    "incident.escalated",
+    "incident.reassigned",
+    "incident.delegated",
+    "incident.priority_updated",
+    "incident.trigger_manually",
+]
 IssueEventName = Literal["issue_created", "issue_updated"]
 
 
 async def preview_incident(
-    runtime: SyncRuntime, rule: PagerDutyRule, incident_id: str, event: str
+    runtime: SyncRuntime, rule: PagerDutyRule, incident_id: str, event: IncidentEventType
 ) -> Plan:
     """The plan for `event` (a webhook v3 event type) on this incident, as linked today."""
     jira = await runtime.pool.jira(rule.jira_connection_id)

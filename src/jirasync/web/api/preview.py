@@ -4,13 +4,18 @@ incident, issue or report (the planning itself is admin/preview.py's, shared wit
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, Field, model_validator
 
-from jirasync.admin.preview import IssueEventName, preview_incident, preview_issue
+from jirasync.admin.preview import (
+    IncidentEventType,
+    IssueEventName,
+    preview_incident,
+    preview_issue,
+)
 from jirasync.admin.rules import preview_escalation, scope
 from jirasync.core.actions import Plan
 from jirasync.core.rules.hackerone import Escalation
@@ -23,18 +28,6 @@ from jirasync.web.api.escalations import escalation_row
 from jirasync.web.api.escalations import out as escalation_out
 
 router = APIRouter(prefix="/preview", tags=["preview"], responses=ERROR_RESPONSES)
-
-IncidentEventType = Literal[
-    "incident.triggered",
-    "incident.acknowledged",
-    "incident.unacknowledged",
-    "incident.resolved",
-    "incident.escalated",
-    "incident.reassigned",
-    "incident.delegated",
-    "incident.priority_updated",
-    "incident.trigger_manually",
-]
 
 
 class PagerDutyPreviewIn(BaseModel):

@@ -22,7 +22,12 @@ from starlette.datastructures import FormData
 
 from jirasync.admin import pickers
 from jirasync.admin.errors import Refusal
-from jirasync.admin.preview import IssueEventName, preview_incident, preview_issue
+from jirasync.admin.preview import (
+    IncidentEventType,
+    IssueEventName,
+    preview_incident,
+    preview_issue,
+)
 from jirasync.admin.rules import (
     PAGERDUTY,
     create_pagerduty_rule,
@@ -38,7 +43,6 @@ from jirasync.store.models import Rule as RuleRow
 from jirasync.sync.connections import UnusableConnection
 from jirasync.sync.rulebook import PagerDutyRule
 from jirasync.sync.runtime import SyncRuntime
-from jirasync.web.api.preview import IncidentEventType
 from jirasync.web.ui.access import Admin, Refused, Viewer, service_of
 from jirasync.web.ui.connections import service_sync
 from jirasync.web.ui.render import back, page
@@ -64,7 +68,7 @@ EVENTS = (
     ("incident.assign", "reassigned"),
     ("incident.delegate", "delegated"),
 )
-PREVIEW_EVENTS = get_args(IncidentEventType)
+PREVIEW_EVENTS: tuple[IncidentEventType, ...] = get_args(IncidentEventType)
 SECTION_KEYS = tuple(SECTIONS)
 # Form fields each rule problem belongs next to (by the problem's place in the rule).
 _PLACES = {
@@ -221,7 +225,8 @@ async def _preview(request: Request, rule: Rule, form: FormData) -> dict[str, An
     pd_id, jira_id = values["pagerduty_connection_id"], values["jira_connection_id"]
     if bool(incident) == bool(issue) or len(incident) > 100 or len(issue) > 100:
         return shown | {"problem": "Enter either an incident id or an issue key."}
-    if event not in PREVIEW_EVENTS:
+    played = next((e for e in PREVIEW_EVENTS if e == event), None)
+    if played is None:
         return shown | {"problem": f"{event!r} is not an incident event."}
     if pd_id is None or jira_id is None:
         return shown | {"problem": "Choose the PagerDuty account and the Jira instance first."}
@@ -229,7 +234,7 @@ async def _preview(request: Request, rule: Rule, form: FormData) -> dict[str, An
     runtime = service_sync(request)
     try:
         if incident:
-            plan = await preview_incident(runtime, typed, incident, event)
+            plan = await preview_incident(runtime, typed, incident, played)
         else:
             plan = await preview_issue(runtime, typed, issue, issue_event)
     except (RemoteError, UnusableConnection) as exc:
