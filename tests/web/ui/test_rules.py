@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -162,14 +163,23 @@ def editor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Editor]:
                 ]
             }
         )
-        stack.on_store(
-            lambda db, _: create_account(db, "ada", SecretStr(PASSWORD), AccountRole.ADMIN)
-        )
-        with httpx.Client(base_url=stack.jirasync_url, timeout=30) as client:
-            login = csrf_of(client.get("/login").text)
-            signed = {"username": "ada", "password": PASSWORD, "csrf_token": login}
-            assert client.post("/login", data=signed).status_code == 303
+        for name, role in (("ada", AccountRole.ADMIN), ("vic", AccountRole.VIEWER)):
+            stack.on_store(
+                lambda db, _, name=name, role=role: create_account(
+                    db, name, SecretStr(PASSWORD), role
+                )
+            )
+        with signed_in(stack, "ada") as client:
             yield Editor(stack, client, csrf_of(client.get("/").text))
+
+
+@contextmanager
+def signed_in(stack: Stack, username: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=stack.jirasync_url, timeout=30) as client:
+        login = csrf_of(client.get("/login").text)
+        signed = {"username": username, "password": PASSWORD, "csrf_token": login}
+        assert client.post("/login", data=signed).status_code == 303
+        yield client
 
 
 def test_entries_are_added_and_removed_as_typed_and_nothing_is_saved(editor: Editor) -> None:
@@ -290,3 +300,16 @@ def test_the_preview_plans_the_rule_as_typed_on_a_simulator_incident_and_issue(
     result = on_issue.text[on_issue.text.index('id="preview-result"') :]
     assert "<h3>CreateIncident</h3>" in result and f"[{issue_key}] Broken" in result
     assert editor.rules("preview me") == []
+
+
+def test_a_viewer_reads_a_rule_and_its_order_but_changes_nothing(editor: Editor) -> None:
+    saved = editor.post("/rules/new", [*replaced(two_of_each(), name="viewed")])
+    assert saved.status_code == 303
+    (row,) = editor.rules("viewed")
+    with signed_in(editor.stack, "vic") as viewer:
+        for path in (f"/rules/{row.id}", "/rules"):
+            answer = viewer.get(path)
+            assert answer.status_code == 200
+            forms = re.findall(r'<form[^>]*method="post"[^>]*action="([^"]+)"', answer.text)
+            assert forms == ["/logout"], (path, forms)
+            assert "Remove this entry" not in answer.text and "Move up" not in answer.text
