@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from jirasync.core.actions import (
@@ -22,6 +23,7 @@ from jirasync.core.links import LinkState
 from jirasync.core.planner import pagerduty as planner
 from jirasync.core.rules.pagerduty import Rule
 from jirasync.web.ui.rule_form import build_rule, change_entries, form_values, read_form
+from jirasync.web.ui.rules import field_errors
 
 SCOPE = [("name", "r"), ("enabled", "on"), ("services", "PSVC1"), ("projects", "OPS")]
 SCOPE += [("issue_types", "10001"), ("pagerduty_connection_id", "1")]
@@ -209,3 +211,11 @@ def test_a_switched_off_action_stays_off_and_others_of_the_section_are_kept() ->
     rebuilt = build_rule(values, stored)["config"]["react_on_incident_event_config"][0]
     assert rebuilt["actions"] == entry["actions"]
     assert rebuilt["actions_params"] == {"jira_change_status": {"id": "3"}}
+
+
+def test_a_problem_in_an_entry_is_placed_by_that_entry() -> None:
+    values = read_form(FormData([*SCOPE, *S1, ("s1-count", "2"), ("s1-1-urgency", "bogus")]))
+    with pytest.raises(ValidationError) as problem:
+        Rule.model_validate(build_rule(values, {}))
+    errors = field_errors(problem.value)
+    assert list(errors) == ["s1-1"] and "'high' or 'low'" in errors["s1-1"]
