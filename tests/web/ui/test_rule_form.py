@@ -3,6 +3,8 @@ the action (the form writes exactly what the planner reads)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +27,7 @@ from jirasync.core.rules.pagerduty import Rule
 from jirasync.web.ui.rule_form import build_rule, change_entries, form_values, read_form
 from jirasync.web.ui.rules import field_errors
 
+EXAMPLE = Path(__file__).parents[2] / "fixtures" / "rules" / "pagerduty_GET_rules_example.json"
 SCOPE = [("name", "r"), ("enabled", "on"), ("services", "PSVC1"), ("projects", "OPS")]
 SCOPE += [("issue_types", "10001"), ("pagerduty_connection_id", "1")]
 INCIDENT = {
@@ -219,3 +222,12 @@ def test_a_problem_in_an_entry_is_placed_by_that_entry() -> None:
         Rule.model_validate(build_rule(values, {}))
     errors = field_errors(problem.value)
     assert list(errors) == ["s1-1"] and "'high' or 'low'" in errors["s1-1"]
+
+
+def test_pagerdutys_own_example_rule_passes_through_the_form_unchanged() -> None:
+    example = json.loads(EXAMPLE.read_text())["rules"][0]
+    stored = Rule.model_validate(example).model_dump(mode="json", by_alias=True, exclude_unset=True)
+    values = form_values(stored) | {"name": stored["name"], "enabled": stored["enabled"]}
+    values |= {"pagerduty_connection_id": 1, "jira_connection_id": 2}
+    assert [len(values[s]) for s in ("s1", "s2", "s3", "s4")] == [3, 2, 4, 3]
+    assert build_rule(values, stored) == stored

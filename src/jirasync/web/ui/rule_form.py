@@ -46,6 +46,9 @@ DESCRIBE_TOKENS = (
     ("log_entries.channel.details", "details"),
 )
 MAX_ENTRIES = 50
+# The planner assigns the Jira user of the incident's assignee (user mapping), as PagerDuty
+# words it.
+ASSIGNEE = {"key": "incident.assignee", "icon": "pd"}
 _TOKEN_PREFIXES = ("incident.", "log_entries.")
 
 
@@ -169,9 +172,9 @@ def build_rule(values: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
     stays as it was)."""
     config = dict(base.get("config") or {})
     config |= {
-        "services": [{"id": s, "type": "service_reference"} for s in values["services"]],
-        "projects": [{"key": p} for p in values["projects"]],
-        "issue_types": [{"id": t} for t in values["issue_types"]],
+        "services": _references(values["services"], config.get("services"), "service_reference"),
+        "projects": _projects(values["projects"], config.get("projects")),
+        "issue_types": _references(values["issue_types"], config.get("issue_types"), None),
         "sync_comments": values["sync_comments"],
     }
     builders = {
@@ -192,7 +195,8 @@ def build_rule(values: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
     extensions["sync_priority"] = values["sync_priority"]
     for table, key in TABLES.items():
         extensions[key] = {r["field"]: _value(r["value"]) for r in values[table] if r["field"]}
-    config["jirasync"] = extensions
+    if "jirasync" in config or extensions != Extensions().model_dump(mode="json"):
+        config["jirasync"] = extensions  # a rule from PagerDuty gets no block of defaults
     return {**base, "name": values["name"], "enabled": values["enabled"], "config": config}
 
 
@@ -221,6 +225,11 @@ def _condition(entry: dict[str, Any], origin: dict[str, Any]) -> dict[str, Any]:
     )
     condition["pd_urgency"] = entry["urgency"] or None
     return condition
+
+
+def _projects(keys: list[str], stored: Any) -> list[dict[str, Any]]:
+    known = {str(p.get("key")): p for p in stored or [] if isinstance(p, dict)}
+    return [known.get(k) or {"key": k} for k in keys]
 
 
 def _references(ids: list[str], stored: Any, kind: str | None) -> list[dict[str, Any]]:
@@ -264,9 +273,11 @@ def _on_incident_event(entry: dict[str, Any], origin: dict[str, Any]) -> dict[st
 
 def _on_status_change(entry: dict[str, Any], origin: dict[str, Any]) -> dict[str, Any]:
     item = origin | {
-        "jira_statuses": _references(entry["statuses"], origin.get("jira_statuses"), None),
-        "jira_status_categories": _categories(entry["done"], origin),
+        "jira_statuses": _references(entry["statuses"], origin.get("jira_statuses"), None)
     }
+    categories = _categories(entry["done"], origin)
+    if categories or "jira_status_categories" in origin:
+        item["jira_status_categories"] = categories
     chosen: dict[str, Any] = _pd_priority(entry, origin)
     if entry["acknowledge"]:
         chosen["pd_acknowledge"] = None
@@ -287,7 +298,8 @@ def _categories(done: bool, origin: dict[str, Any]) -> list[str]:
 def _target(item: dict[str, Any], key: str, target: dict[str, Any] | None) -> None:
     stored = item.get(key)
     if target is None:
-        item.pop(key, None)
+        if stored is not None:
+            item[key] = None  # PagerDuty's own rules say null for "the rule's first"
     elif not (isinstance(stored, dict) and all(stored.get(k) == v for k, v in target.items())):
         item[key] = target
 
@@ -311,7 +323,8 @@ def _jira_field_actions(entry: dict[str, Any], origin: dict[str, Any]) -> dict[s
             _item(label, _param(origin, "jira_field_set_labels")) for label in labels
         ]
     if entry["assignee"]:
-        chosen["jira_field_set_assignee"] = None
+        stored_assignee = _param(origin, "jira_field_set_assignee")
+        chosen["jira_field_set_assignee"] = stored_assignee or ASSIGNEE
     return chosen
 
 
@@ -374,12 +387,16 @@ def _with_actions(
     by_key = {a.get("key"): a for a in stored}
     for key in chosen:
         action = dict(by_key.get(key) or {"key": key})
-        action.pop("isDisabled", None)
+        if action.get("isDisabled"):
+            action["isDisabled"] = False
         actions.append(action)
     keys = {a.get("key") for a in kept}
     params = {k: v for k, v in (item.get("actions_params") or {}).items() if k in keys}
     params |= {k: v for k, v in chosen.items() if v is not None}
-    return item | {"actions": actions, "actions_params": params}
+    built = item | {"actions": actions}
+    if params or "actions_params" in item:
+        built["actions_params"] = params
+    return built
 
 
 # -- rule → form ---------------------------------------------------------------------------------
