@@ -299,6 +299,11 @@ def test_the_preview_plans_the_rule_as_typed_on_a_simulator_incident_and_issue(
     assert "autocreate_issues_config[0] matched incident.trigger" in result
     result = on_issue.text[on_issue.text.index('id="preview-result"') :]
     assert "<h3>CreateIncident</h3>" in result and f"[{issue_key}] Broken" in result
+    neither = editor.post("/rules/new", typed)
+    assert "Enter either an incident id or an issue key." in neither.text
+    unknown = editor.post("/rules/new", [*typed, ("preview_issue", "SUP-99999")])
+    assert unknown.status_code == 200
+    assert 'class="error"' in unknown.text[unknown.text.index('id="preview-result"') :]
     assert editor.rules("preview me") == []
 
 

@@ -218,7 +218,7 @@ async def _preview(request: Request, rule: Rule, form: FormData) -> dict[str, An
     values = read_form(form)
     incident = str(form.get("preview_incident") or "").strip()
     issue = str(form.get("preview_issue") or "").strip()
-    event = str(form.get("preview_event") or "incident.triggered")
+    event = str(form.get("preview_event") or "incident.triggered")[:60]
     updated = form.get("preview_issue_event") == "issue_updated"
     issue_event: IssueEventName = "issue_updated" if updated else "issue_created"
     shown = {"incident": incident, "issue": issue, "event": event, "issue_event": issue_event}
