@@ -1,5 +1,5 @@
 """What the rule editors offer to pick, loaded live from the remotes: PagerDuty services and
-priorities; Jira projects, creatable issue types, statuses and priorities."""
+priorities and users; Jira projects, creatable issue types, statuses and priorities."""
 
 from __future__ import annotations
 
@@ -49,6 +49,19 @@ async def pagerduty_priorities(runtime: SyncRuntime, connection_id: int) -> Choi
         return [
             Choice(str(p["id"]), str(p.get("name") or p.get("summary") or p["id"]))
             for p in await pagerduty.client.priorities()
+        ]
+
+    return await _load(load)
+
+
+async def pagerduty_users(runtime: SyncRuntime, connection_id: int) -> Choices:
+    """The people who can be asked to respond (PagerDuty's responder requests take users)."""
+
+    async def load() -> list[Choice]:
+        pagerduty = await runtime.pool.pagerduty(connection_id)
+        return [
+            Choice(str(u["id"]), f"{u.get('name') or u['id']} <{u.get('email', '')}>")
+            async for u in pagerduty.client.users()
         ]
 
     return await _load(load)

@@ -1,5 +1,6 @@
 """PagerDuty rules and HackerOne escalations as stored rows: which connections a rule joins,
-creating and replacing rules (new ones are evaluated after the existing ones)."""
+creating and replacing rules (new ones are evaluated after the existing ones), and moving
+them in the evaluation order."""
 
 from __future__ import annotations
 
@@ -93,6 +94,28 @@ async def pagerduty_rule_row(session: AsyncSession, rule_id: str) -> RuleRow:
         raise Refusal(404, "Record not found")
     found: RuleRow = row
     return found
+
+
+async def move_pagerduty_rule(db: Database, rule_id: str, step: int) -> RuleRow:
+    """Move a rule `step` places earlier (negative) or later in the evaluation order; the
+    rules are renumbered 0, 1, 2… so that equal positions cannot hide the move."""
+    async with db.sessions() as session, session.begin():
+        row = await pagerduty_rule_row(session, rule_id)
+        ordered = list(
+            (
+                await session.scalars(
+                    select(RuleRow)
+                    .where(RuleRow.kind == PAGERDUTY)
+                    .order_by(RuleRow.position, RuleRow.id)
+                )
+            ).all()
+        )
+        index = ordered.index(row)
+        ordered.remove(row)
+        ordered.insert(min(max(index + step, 0), len(ordered)), row)
+        for position, each in enumerate(ordered):
+            each.position = position
+    return row
 
 
 def _is_id(value: str) -> bool:

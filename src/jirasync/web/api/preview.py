@@ -1,24 +1,25 @@
-"""Rule preview: a dry run of a rule (stored, or not yet saved) against a real incident, issue
-or report, fetched from its remote. The pure planners say what would be done and why; nothing
-is written anywhere."""
+"""Rule preview over the API: a dry run of a rule (stored, or not yet saved) against a real
+incident, issue or report (the planning itself is admin/preview.py's, shared with the UI)."""
 
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, Field, model_validator
 
+from jirasync.admin.preview import (
+    IncidentEventType,
+    IssueEventName,
+    preview_incident,
+    preview_issue,
+)
 from jirasync.admin.rules import preview_escalation, scope
 from jirasync.core.actions import Plan
-from jirasync.core.events import IncidentEvent, IssueEvent, IssueEventKind
-from jirasync.core.planner import pagerduty as pd_planner
 from jirasync.core.rules.hackerone import Escalation
 from jirasync.core.rules.pagerduty import Rule
-from jirasync.sync.links import SourceRef
 from jirasync.sync.rulebook import PagerDutyRule
 from jirasync.sync.runtime import SyncRuntime
 from jirasync.web.api.deps import DB, Caller, RowId, Runtime
@@ -27,18 +28,6 @@ from jirasync.web.api.escalations import escalation_row
 from jirasync.web.api.escalations import out as escalation_out
 
 router = APIRouter(prefix="/preview", tags=["preview"], responses=ERROR_RESPONSES)
-
-IncidentEventType = Literal[
-    "incident.triggered",
-    "incident.acknowledged",
-    "incident.unacknowledged",
-    "incident.resolved",
-    "incident.escalated",
-    "incident.reassigned",
-    "incident.delegated",
-    "incident.priority_updated",
-    "incident.trigger_manually",
-]
 
 
 class PagerDutyPreviewIn(BaseModel):
@@ -49,9 +38,7 @@ class PagerDutyPreviewIn(BaseModel):
     incident_id: str | None = Field(None, min_length=1, max_length=100)
     event: IncidentEventType = Field("incident.triggered", description="With incident_id.")
     issue_key: str | None = Field(None, min_length=1, max_length=100)
-    issue_event: Literal["issue_created", "issue_updated"] = Field(
-        "issue_created", description="With issue_key."
-    )
+    issue_event: IssueEventName = Field("issue_created", description="With issue_key.")
 
     @model_validator(mode="after")
     def _one_each(self) -> PagerDutyPreviewIn:
@@ -89,47 +76,10 @@ class PreviewOut(BaseModel):
 async def preview_pagerduty(body: PagerDutyPreviewIn, db: DB, runtime: Runtime, who: Caller) -> Any:
     """What a PagerDuty rule would do for an incident event or an issue event."""
     rule = await _pagerduty_rule(db, runtime, body)
-    jira = await runtime.pool.jira(rule.jira_connection_id)
-    pagerduty = await runtime.pool.pagerduty(rule.pagerduty_connection_id)
     if body.incident_id is not None:
-        incident = await pagerduty.client.incident(body.incident_id)
-        event = IncidentEvent(
-            event_id="preview",
-            kind=body.event,
-            incident_id=body.incident_id,
-            incident=incident,
-            actor=None,
-            occurred_at=datetime.now(UTC).isoformat(),
-            service_id=(incident.get("service") or {}).get("id"),
-        )
-        link = await runtime.links.by_source(SourceRef(pagerduty.id, "incident", body.incident_id))
-        ctx = await runtime.handlers.pagerduty_context(jira, pagerduty, event, [rule])
-        state = link.state() if link else None
-        return _answer(pd_planner.plan_incident_event(event, [rule.rule], state, ctx))
+        return _answer(await preview_incident(runtime, rule, body.incident_id, body.event))
     assert body.issue_key is not None
-    issue = await jira.client.get_issue(body.issue_key)
-    issue_event = IssueEvent(
-        kind=IssueEventKind(body.issue_event),
-        issue_id=str(issue["id"]),
-        issue_key=str(issue["key"]),
-        issue=issue,
-        actor=None,
-        timestamp_ms=None,
-    )
-    links = await runtime.links.by_issue(jira.id, issue_event.issue_id)
-    linked = next(
-        (
-            x
-            for x in links
-            if x.source.type == "incident" and x.source.connection_id == pagerduty.id
-        ),
-        None,
-    )
-    ctx = await runtime.handlers.pagerduty_context(jira, pagerduty, None, [rule])
-    matcher = await runtime.handlers.jql_results(jira, issue_event, [rule], linked)
-    ctx = dataclasses.replace(ctx, issue_matches=matcher)
-    state = linked.state() if linked else None
-    return _answer(pd_planner.plan_issue_event(issue_event, [rule.rule], state, ctx, str(jira.id)))
+    return _answer(await preview_issue(runtime, rule, body.issue_key, body.issue_event))
 
 
 @router.post("/hackerone", response_model=PreviewOut)

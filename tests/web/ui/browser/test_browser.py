@@ -105,16 +105,46 @@ def test_a_rule_is_made_in_the_editor(page: Page, stack: Stack) -> None:
     page.locator("#pick-issue_types").get_by_role("checkbox", name="Task").check()
     page.get_by_label("Sync comments and notes both ways").check()
     page.get_by_label("Create issues from incidents").check()
-    page.locator("#s1").get_by_role("checkbox", name="triggered", exact=True).check()
-    page.get_by_label("Put the incident's title and link in the description").check()
+    first = page.locator("#s1-0")
+    first.get_by_role("checkbox", name="triggered", exact=True).check()
+    first.get_by_role("checkbox", name="title", exact=True).check()
+    first.get_by_role("checkbox", name="link", exact=True).check()
+    # "Add an entry" shows the form again with one more, keeping what was typed.
+    page.locator("#s1").get_by_role("button", name="Add an entry").click()
+    expect(first.get_by_role("checkbox", name="title", exact=True)).to_be_checked()
+    second = page.locator("#s1-1")
+    expect(second).to_contain_text("Entry 2")
+    second.get_by_role("checkbox", name="triggered", exact=True).check()
+    second.get_by_label("Set the labels").fill("escalated, incident.service.summary")
+    first.get_by_role("checkbox", name="triggered", exact=True).uncheck()
+    first.get_by_role("checkbox", name="escalated", exact=True).check()
     page.get_by_label("Update the issue").check()
-    page.locator("#s3").get_by_role("checkbox", name="acknowledged", exact=True).check()
-    page.get_by_label("Move the issue to status").select_option(label="In Progress")
+    page.locator("#s3").get_by_role("button", name="Add an entry").click()
+    page.locator("#s3-0").get_by_role("checkbox", name="acknowledged", exact=True).check()
+    page.locator("#s3-0").get_by_label("Move the issue to status").select_option(
+        label="In Progress"
+    )
     page.get_by_label("Update the incident").check()
-    page.get_by_label("…or any status of the Done category").check()
+    page.locator("#s4").get_by_role("button", name="Add an entry").click()
+    page.locator("#s4-0").get_by_label("…or any status of the Done category").check()
+    page.locator("#s4-0").get_by_label("Resolve the incident").check()
     page.get_by_role("combobox", name="P1", exact=True).select_option("Highest")
+
+    # The preview plans the rule as typed on a real incident: entry 2 creates the issue.
+    incident = _trigger_incident(stack, "Checkout latency")
+    page.get_by_label("Incident id").fill(incident)
+    page.get_by_role("button", name="Preview").click()
+    result = page.locator("#preview-result")
+    expect(result).to_contain_text("autocreate_issues_config[1] matched incident.trigger")
+    expect(result.get_by_role("heading", name="CreateIssue")).to_be_visible()
+    expect(result).to_contain_text("Checkout_API")
+    shot(page, "rule-editor-preview")
+    page.get_by_label("Incident id").fill("")
     page.get_by_role("button", name="Save rule").click()
     expect(page.get_by_role("status")).to_have_text("Rule 'Checkout API to SUP' saved.")
+    expect(page.locator("#s1-1").get_by_label("Set the labels")).to_have_value(
+        "escalated, incident.service.summary"
+    )
     shot(page, "rule-editor")
 
     # The rule needs webhooks now: "Check webhooks" finds them missing; "Fix" makes them.
