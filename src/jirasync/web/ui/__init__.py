@@ -22,6 +22,7 @@ from jirasync.web.ui import (
     dashboard,
     escalations,
     links,
+    oidc,
     queue,
     rules,
     user_mappings,
@@ -31,6 +32,7 @@ from jirasync.web.ui.render import is_htmx, page
 
 _ROUTERS = (
     auth.router,
+    oidc.router,
     dashboard.router,
     activity.router,
     queue.router,
@@ -43,6 +45,7 @@ _ROUTERS = (
 
 
 def install_ui(app: FastAPI) -> None:
+    oidc.install_oidc(app, app.state.service.settings.oidc)
     for router in _ROUTERS:
         app.include_router(router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
