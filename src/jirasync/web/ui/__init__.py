@@ -32,7 +32,6 @@ from jirasync.web.ui.render import is_htmx, page
 
 _ROUTERS = (
     auth.router,
-    oidc.router,
     dashboard.router,
     activity.router,
     queue.router,
@@ -45,9 +44,9 @@ _ROUTERS = (
 
 
 def install_ui(app: FastAPI) -> None:
-    oidc.install_oidc(app, app.state.service.settings.oidc)
     for router in _ROUTERS:
         app.include_router(router, include_in_schema=False)
+    oidc.install_oidc(app, app.state.service.settings.oidc)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.add_exception_handler(SignInRequired, _sign_in)
     app.add_exception_handler(Refused, _refused)

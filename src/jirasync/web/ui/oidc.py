@@ -22,7 +22,7 @@ from jirasync.access.oidc import SignOnRefused, account_for, identity_of
 from jirasync.config import OidcSettings
 from jirasync.log import get_logger
 from jirasync.web.security import ensure_csrf, start_session
-from jirasync.web.ui.access import Refused, safe_next, service_of
+from jirasync.web.ui.access import safe_next, service_of
 from jirasync.web.ui.render import page
 
 log = get_logger(__name__)
@@ -39,7 +39,8 @@ _PROVIDER_DOWN = (httpx2.HTTPError, ValueError, KeyError, RuntimeError)
 
 
 def install_oidc(app: FastAPI, settings: OidcSettings) -> None:
-    """Registers the provider when sign-on is on; the login page shows its button then."""
+    """The sign-on routes and the login page's button, only when sign-on is on: off, the
+    routes do not exist."""
     app.state.oidc = None
     app.state.oidc_button = None
     if not settings.enabled:
@@ -58,13 +59,11 @@ def install_oidc(app: FastAPI, settings: OidcSettings) -> None:
         },
     )
     app.state.oidc_button = settings.display_name
+    app.include_router(router, include_in_schema=False)
 
 
 def _provider(request: Request) -> Any:
-    client = request.app.state.oidc
-    if client is None:
-        raise Refused(404, "Single sign-on is not configured: sign in with a password.")
-    return client
+    return request.app.state.oidc
 
 
 def _settings(request: Request) -> OidcSettings:
