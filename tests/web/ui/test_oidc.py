@@ -17,7 +17,7 @@ from tests.web.api.conftest import _HASHES, ADMIN_PASSWORD, settings
 from tests.web.ui.conftest import Ui, sign_in
 from tests.web.ui.oidc_provider import CLIENT_ID, CLIENT_SECRET, Person, Provider, new_key
 
-from jirasync.config import OidcSettings
+from jirasync.config import OidcSettings, Settings
 from jirasync.engine.service import Service
 from jirasync.serving import ServerThread, bind_socket, socket_url
 from jirasync.store.models import Account
@@ -283,3 +283,20 @@ def test_enabled_but_incomplete_settings_say_what_is_missing() -> None:
     assert "JIRASYNC_OIDC__ADMIN_GROUPS or JIRASYNC_OIDC__VIEWER_GROUPS" in message
     assert "JIRASYNC_OIDC__ISSUER" not in message
     assert OidcSettings().enabled is False
+
+
+def test_the_documented_environment_turns_sign_on_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "JIRASYNC_OIDC__ENABLED": "true",
+        "JIRASYNC_OIDC__ISSUER": "https://keycloak.example.com/realms/ops",
+        "JIRASYNC_OIDC__CLIENT_ID": "jirasync",
+        "JIRASYNC_OIDC__CLIENT_SECRET": CLIENT_SECRET,
+        "JIRASYNC_OIDC__ADMIN_GROUPS": "jirasync-admins",
+        "JIRASYNC_OIDC__VIEWER_GROUPS": "jirasync-viewers, sre",
+        "JIRASYNC_OIDC__SCOPES": '["openid", "groups"]',
+    }.items():
+        monkeypatch.setenv(name, value)
+    oidc = Settings().oidc
+    assert oidc.viewer_groups == ["jirasync-viewers", "sre"]
+    assert oidc.scopes == ["openid", "groups"]
+    assert CLIENT_SECRET not in repr(oidc)
