@@ -65,13 +65,14 @@ class Provider:
         self.deny: str | None = None  # an error to send back instead of a code
         self.signing_key: RSAKey | None = None
         self.nonce: str | None = None
+        self.issuer: str | None = None  # what discovery and the id_token claim, if not the URL
         self.grants: dict[str, _Grant] = {}
         self.tokens_issued = 0
 
     async def discovery(self, request: Request) -> Response:
         return JSONResponse(
             {
-                "issuer": self.url,
+                "issuer": self.issuer or self.url,
                 "authorization_endpoint": f"{self.url}/authorize",
                 "token_endpoint": f"{self.url}/token",
                 "jwks_uri": f"{self.url}/jwks",
@@ -140,7 +141,7 @@ class Provider:
         now = int(time.time())
         person = grant.person
         claims = {
-            "iss": self.url,
+            "iss": self.issuer or self.url,
             "sub": person.sub,
             "aud": CLIENT_ID,
             "iat": now,

@@ -240,6 +240,16 @@ def test_an_id_token_with_another_nonce_is_refused(client: TestClient, provider:
     assert not _signed_in(client)
 
 
+def test_an_issuer_other_than_the_configured_one_is_refused(
+    client: TestClient, provider: Provider
+) -> None:
+    provider.issuer = "https://idp.evil.example"  # in discovery and the id_token alike
+    answer = _sign_on(client)
+    assert answer.status_code == 401
+    assert "failed its checks" in answer.text and "iss" in answer.text
+    assert not _signed_in(client)
+
+
 def test_the_client_secret_is_never_logged_nor_shown(
     client: TestClient,
     provider: Provider,

@@ -70,6 +70,13 @@ def _settings(request: Request) -> OidcSettings:
     return service_of(request).settings.oidc
 
 
+def _issuers(request: Request) -> list[str]:
+    # The configured issuer, not just the discovery document's: OIDC Discovery 1.0 says they
+    # must be the same. A trailing slash is tolerated either way (Entra ID v1 ends with one).
+    issuer = _settings(request).issuer or ""
+    return [issuer.rstrip("/"), issuer.rstrip("/") + "/"]
+
+
 def _on_login_page(request: Request, status: int, problem: str) -> Response:
     ensure_csrf(request)
     next_path = safe_next(request.session.get(_NEXT_KEY))
@@ -111,7 +118,9 @@ async def callback(request: Request) -> Response:
             request, 400, f"This answer from {name} has no code or state: sign in again."
         )
     try:
-        token = await provider.authorize_access_token(request)
+        token = await provider.authorize_access_token(
+            request, claims_options={"iss": {"essential": True, "values": _issuers(request)}}
+        )
     except MismatchingStateError:
         return _on_login_page(
             request,
