@@ -11,12 +11,14 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from sqlalchemy import select
 from tests.web.api.conftest import _HASHES, ADMIN_PASSWORD, settings
 from tests.web.ui.conftest import Ui, sign_in
 from tests.web.ui.oidc_provider import CLIENT_ID, CLIENT_SECRET, Person, Provider, new_key
 
+from jirasync.access import accounts
+from jirasync.access.oidc import NO_PASSWORD
 from jirasync.config import OidcSettings, Settings
 from jirasync.engine.service import Service
 from jirasync.serving import ServerThread, bind_socket, socket_url
@@ -310,3 +312,19 @@ def test_the_documented_environment_turns_sign_on_on(monkeypatch: pytest.MonkeyP
     assert oidc.viewer_groups == ["jirasync-viewers", "sre"]
     assert oidc.scopes == ["openid", "groups"]
     assert CLIENT_SECRET not in repr(oidc)
+
+
+def test_a_password_check_on_an_account_without_password_costs_a_full_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    checks: list[str] = []
+    real = accounts._hasher
+
+    class Counted:
+        def verify(self, hashed: str, password: str) -> bool:
+            checks.append(hashed)
+            return real.verify(hashed, password)
+
+    monkeypatch.setattr(accounts, "_hasher", Counted())
+    assert not accounts.password_matches(NO_PASSWORD, SecretStr("anything-at-all"))
+    assert checks == [NO_PASSWORD, accounts._DUMMY_HASH]
