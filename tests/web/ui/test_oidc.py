@@ -119,7 +119,7 @@ def test_a_viewer_group_makes_a_viewer_who_cannot_change(
     client: TestClient, provider: Provider
 ) -> None:
     provider.person = Person(groups=["other", "sre"])
-    assert _sign_on(client).headers["location"] == "/"
+    assert _sign_on(client, "//evil.example/x").headers["location"] == "/"  # never off-site
     assert client.get("/").status_code == 200
     assert client.get("/rules/new").status_code == 403
 
