@@ -6,13 +6,15 @@ for nested values), the YAML file (`--config` or `JIRASYNC_CONFIG`), then the de
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     YamlConfigSettingsSource,
@@ -66,6 +68,57 @@ class MonitoringSettings(BaseModel):
     worker_metrics_port: int | None = Field(default=None, ge=0, le=65535)
 
 
+# A list an environment variable gives as `a,b` (or as JSON); YAML gives real lists.
+Names = Annotated[list[str], NoDecode]
+
+
+class OidcSettings(BaseModel):
+    """Single sign-on for the UI with an OpenID Connect provider (Okta, Entra ID, Keycloak,
+    Google...), beside the local accounts. Off unless `enabled`."""
+
+    enabled: bool = False
+    issuer: str | None = Field(
+        default=None, description="Discovery is read from ISSUER/.well-known/openid-configuration."
+    )
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    scopes: Names = Field(default_factory=lambda: ["openid", "email", "profile"])
+    groups_claim: str = "groups"
+    admin_groups: Names = Field(default_factory=list)
+    viewer_groups: Names = Field(default_factory=list)
+    # The first of these claims the id_token carries names the local account.
+    username_claims: Names = Field(default_factory=lambda: ["preferred_username", "email"])
+    display_name: str = Field(default="single sign-on", min_length=1, max_length=60)
+
+    @field_validator("scopes", "admin_groups", "viewer_groups", "username_claims", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                return json.loads(value)
+            return [name.strip() for name in value.split(",") if name.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _complete_when_enabled(self) -> OidcSettings:
+        if not self.enabled:
+            return self
+        missing = [
+            f"JIRASYNC_OIDC__{name.upper()}"
+            for name in ("issuer", "client_id", "client_secret")
+            if not getattr(self, name)
+        ]
+        if not (self.admin_groups or self.viewer_groups):
+            missing.append("JIRASYNC_OIDC__ADMIN_GROUPS or JIRASYNC_OIDC__VIEWER_GROUPS")
+        if missing:
+            raise ValueError(f"OIDC sign-on is enabled but incomplete: set {', '.join(missing)}")
+        if "openid" not in self.scopes:
+            raise ValueError("JIRASYNC_OIDC__SCOPES must include 'openid'")
+        if not self.username_claims:
+            raise ValueError("JIRASYNC_OIDC__USERNAME_CLAIMS must name at least one claim")
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="JIRASYNC_",
@@ -95,6 +148,7 @@ class Settings(BaseSettings):
     retry: RetrySettings = Field(default_factory=RetrySettings)
     reconciler: ReconcilerSettings = Field(default_factory=ReconcilerSettings)
     monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
+    oidc: OidcSettings = Field(default_factory=OidcSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -85,7 +85,12 @@ def hash_password(password: SecretStr) -> str:
 def password_matches(password_hash: str, password: SecretStr) -> bool:
     try:
         return _hasher.verify(password_hash, password.get_secret_value())
-    except (VerificationError, InvalidHashError):
+    except VerificationError:
+        return False
+    except InvalidHashError:
+        # No password at all (an account made by single sign-on): as slow as a wrong one, so
+        # timing does not tell such accounts apart.
+        password_matches(_DUMMY_HASH, password)
         return False
 
 

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from prometheus_client import start_http_server
+from pydantic import ValidationError
 
 from jirasync.config import Settings, load_settings
 from jirasync.engine.service import Service
@@ -40,7 +41,13 @@ HandlersOpt = Annotated[
 
 
 def _settings(config: Path | None, **overrides: object) -> Settings:
-    settings = load_settings(config, **{k: v for k, v in overrides.items() if v is not None})
+    try:
+        settings = load_settings(config, **{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        # Where and what only: an error's input may be a secret.
+        problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        typer.echo("jirasync cannot start: " + "; ".join(problems), err=True)
+        raise typer.Exit(2) from None
     configure_logging(settings.log_level, settings.log_format)
     return settings
 

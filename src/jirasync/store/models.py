@@ -310,6 +310,7 @@ class Account(Timestamps, Base):
     """A person who logs in to the UI or the API with a password (argon2 hash only)."""
 
     __tablename__ = "accounts"
+    __table_args__ = (Index(None, "oidc_issuer", "oidc_subject", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(150), unique=True)
@@ -317,6 +318,9 @@ class Account(Timestamps, Base):
     role: Mapped[str] = mapped_column(String(16), default=AccountRole.VIEWER)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[datetime | None]
+    # Set on accounts made by single sign-on: who the OIDC provider says this person is.
+    oidc_issuer: Mapped[str | None] = mapped_column(String(500))
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
 
 
 class ApiToken(Base):

@@ -25,6 +25,7 @@ from jirasync.web.ui import (
     dashboard,
     escalations,
     links,
+    oidc,
     queue,
     rules,
     tokens,
@@ -52,6 +53,7 @@ _ROUTERS = (
 def install_ui(app: FastAPI) -> None:
     for router in _ROUTERS:
         app.include_router(router, include_in_schema=False)
+    oidc.install_oidc(app, app.state.service.settings.oidc)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.add_exception_handler(SignInRequired, _sign_in)
     app.add_exception_handler(Refused, _refused)
