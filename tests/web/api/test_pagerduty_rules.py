@@ -195,3 +195,28 @@ def test_which_connections_a_rule_joins(api: Api) -> None:
         URL, params={"jira_connection_id": 3}, json={"rule": example_rule()}, headers=headers(api)
     )
     assert unknown.status_code == 400
+
+
+def test_rules_move_in_the_evaluation_order(api: Api) -> None:
+    connections(api)
+    made = []
+    for name in ("first", "second", "third"):
+        rule = example_rule() | {"name": name}
+        made.append(api.client.post(URL, json={"rule": rule}, headers=headers(api)).json())
+
+    def order() -> list[str]:
+        listed = api.client.get(URL, headers=headers(api)).json()["rules"]
+        return [r["name"] for r in listed]
+
+    third = made[2]["rule"]["id"]
+    moved = api.client.post(f"{URL}/{third}/move", json={"by": -2}, headers=headers(api))
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["rule"]["name"] == "third"
+    assert order() == ["third", "first", "second"]
+    # Past either end it stops there.
+    api.client.post(f"{URL}/{third}/move", json={"by": 99}, headers=headers(api))
+    assert order() == ["first", "second", "third"]
+    unknown = api.client.post(f"{URL}/999/move", json={"by": 1}, headers=headers(api))
+    assert unknown.status_code == 404
+    wrong = api.client.post(f"{URL}/{third}/move", json={"by": "up"}, headers=headers(api))
+    assert wrong.status_code == 400

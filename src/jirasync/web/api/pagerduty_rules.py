@@ -21,6 +21,7 @@ from sqlalchemy import select
 from jirasync.admin.rules import (
     PAGERDUTY,
     create_pagerduty_rule,
+    move_pagerduty_rule,
     pagerduty_rule_row,
     replace_pagerduty_rule,
 )
@@ -135,6 +136,21 @@ async def delete_rule(id: str, db: DB, who: Caller, signature: Signature = None)
     async with db.sessions() as session, session.begin():
         await session.delete(await _row(session, id))
     return Response(status_code=204)
+
+
+class MoveBody(BaseModel):
+    by: int = Field(
+        ge=-1000, le=1000, description="Places earlier (negative) or later in the order."
+    )
+
+
+@router.post("/{id}/move", response_model=RuleAnswer)
+async def move_rule(id: str, body: MoveBody, db: DB, who: Caller) -> Any:
+    """Move a rule in the evaluation order (jirasync's own; PagerDuty's API has no order). The
+    rules are renumbered 0, 1, 2… and listed in that order."""
+    row = await move_pagerduty_rule(db, id, body.by)
+    async with db.sessions() as session:
+        return {"rule": wire(await _row(session, str(row.id)))}
 
 
 async def _row(session: Any, rule_id: str) -> RuleRow:
