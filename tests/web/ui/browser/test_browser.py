@@ -109,7 +109,9 @@ def test_a_rule_is_made_in_the_editor(page: Page, stack: Stack) -> None:
     first.get_by_role("checkbox", name="triggered", exact=True).check()
     first.get_by_role("checkbox", name="title", exact=True).check()
     first.get_by_role("checkbox", name="link", exact=True).check()
-    # "Add an entry" shows the form again with one more, keeping what was typed.
+    # "Add an entry" shows the form again with one more, keeping what was typed; with htmx the
+    # editor is redrawn in place (the page is not loaded again, so this mark stays).
+    page.evaluate("window.sameDocument = true")
     page.locator("#s1").get_by_role("button", name="Add an entry").click()
     expect(first.get_by_role("checkbox", name="title", exact=True)).to_be_checked()
     second = page.locator("#s1-1")
@@ -139,6 +141,7 @@ def test_a_rule_is_made_in_the_editor(page: Page, stack: Stack) -> None:
     expect(result.get_by_role("heading", name="CreateIssue")).to_be_visible()
     expect(result).to_contain_text("Checkout_API")
     shot(page, "rule-editor-preview")
+    assert page.evaluate("window.sameDocument === true")
     page.get_by_label("Incident id").fill("")
     page.get_by_role("button", name="Save rule").click()
     expect(page.get_by_role("status")).to_have_text("Rule 'Checkout API to SUP' saved.")
