@@ -33,6 +33,7 @@ from jirasync.core.actions import (
     UpdateIncident,
 )
 from jirasync.core.errors import RemoteError
+from jirasync.core.planner.pagerduty import follow_up_edit
 from jirasync.core.workflow import MAX_HOPS, JiraStatus, Transition, WorkflowMap, next_step
 from jirasync.engine.activity import ActivityRecorder
 from jirasync.engine.outcomes import TransientError
@@ -245,6 +246,13 @@ class Executor:
         await t.jira.client.put_remote_link(
             action.issue_key, url, url, f"PagerDuty #{number}: {incident.get('title')}"
         )
+        follow_up = follow_up_edit(action, incident)
+        if follow_up is not None:
+            await t.jira.client.edit_issue(
+                follow_up.issue_key, fields=follow_up.fields, update=follow_up.update
+            )
+            done = [*follow_up.fields, *follow_up.update]
+            self.activity.action(f"{action.issue_key}: set {', '.join(done)}", rule=action.rule)
         source = SourceRef(pagerduty.id, "incident", str(incident["id"]))
         synced = {"pd.status": incident.get("status"), "pd.priority": _pd_priority(incident)}
         link = await self.links.create(source, t.jira.id, action.issue_id, action.issue_key, synced)

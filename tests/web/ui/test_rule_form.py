@@ -139,6 +139,28 @@ def test_section_2_creates_the_incident_with_a_priority() -> None:
     assert (action.service_id, action.priority_id) == ("PSVC2", "PPRIO1")
 
 
+def test_section_2_sets_the_issues_priority_and_adds_labels_once_the_incident_exists() -> None:
+    rule = rule_of(
+        ("s2_on", "on"),
+        ("s2-count", "1"),
+        ("s2-0-jql", "priority = Highest"),
+        ("s2-0-on_create", "on"),
+        ("s2-0-priority", "Highest"),
+        ("s2-0-labels", "paged, incident.service.summary"),
+    )
+    event = IssueEvent(IssueEventKind.CREATED, "10100", "OPS-1", ISSUE, None, None)
+    (action,) = issue_plan(rule, event, None).actions
+    assert isinstance(action, CreateIncident)
+    edit = planner.follow_up_edit(action, INCIDENT)
+    labels = [{"add": "paged"}, {"add": "Checkout_API"}]
+    assert edit == EditIssue(
+        "OPS-1", fields={"priority": {"name": "Highest"}}, update={"labels": labels}
+    )
+    assert form_values(rule.model_dump(mode="json", by_alias=True))["s2"][0]["labels"] == (
+        "paged, incident.service.summary"
+    )
+
+
 @pytest.mark.parametrize(
     ("field", "value", "expected"),
     [

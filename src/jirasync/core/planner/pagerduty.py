@@ -348,6 +348,29 @@ def _plan_incident_creation(
     return Plan().note(f"no rule's JQL matches this issue {when}")
 
 
+# What PagerDuty's "create incidents from issues" entries may do to the issue once its
+# incident exists (its fields are known only then: labels may name the incident's service).
+FOLLOW_UPS = ("jira_field_set_priority", "jira_field_set_labels")
+
+
+def follow_up_edit(action: CreateIncident, incident: Mapping[str, Any]) -> EditIssue | None:
+    """The issue's edit a created incident's follow-up actions ask for: the priority set, the
+    labels added (the issue's own labels stay)."""
+    fields: dict[str, Any] = {}
+    update: dict[str, Any] = {}
+    for key, param in action.follow_up:
+        if key == "jira_field_set_priority" and isinstance(param, dict):
+            fields["priority"] = (
+                {"id": str(param["id"])} if "id" in param else {"name": param.get("name")}
+            )
+        elif key == "jira_field_set_labels" and isinstance(param, list):
+            labels = [label.replace(" ", "_") for label in templates.render_items(param, incident)]
+            update["labels"] = [{"add": label} for label in labels]
+    if not fields and not update:
+        return None
+    return EditIssue(action.issue_key, fields=fields, update=update)
+
+
 def _create_incident(
     event: IssueEvent, rule: Rule, item: Any, service_id: str, jira_connection: str
 ) -> CreateIncident:
@@ -360,8 +383,8 @@ def _create_incident(
         param = item.param(action.key)
         if action.key == "pd_set_priority" and isinstance(param, dict):
             priority_id = str(param.get("id"))
-        elif action.key in ("jira_field_set_priority", "jira_field_set_labels"):
-            follow_up.append(action.key)
+        elif action.key in FOLLOW_UPS and param is not None:
+            follow_up.append((action.key, param))
     return CreateIncident(
         service_id=service_id,
         title=f"[{key}] {summary}"[:1024],

@@ -88,6 +88,8 @@ ENTRY_FIELDS: dict[str, dict[str, Reader]] = {
         "on_update": _flag,
         "service": _one,
         "pd_priority": _one,
+        "priority": _one,
+        "labels": _one,
     },
     "s3": {
         "from": _one,
@@ -258,7 +260,8 @@ def _autocreate_incident(entry: dict[str, Any], origin: dict[str, Any]) -> dict[
     }
     service = {"id": entry["service"], "type": "service_reference"} if entry["service"] else None
     _target(item, "target_service", service)
-    return _with_actions(item, _pd_priority(entry, origin), S2_ACTIONS)
+    chosen = _pd_priority(entry, origin) | _jira_field_actions(entry, origin)
+    return _with_actions(item, chosen, S2_ACTIONS)
 
 
 def _on_incident_event(entry: dict[str, Any], origin: dict[str, Any]) -> dict[str, Any]:
@@ -322,7 +325,7 @@ def _jira_field_actions(entry: dict[str, Any], origin: dict[str, Any]) -> dict[s
         chosen["jira_field_set_labels"] = [
             _item(label, _param(origin, "jira_field_set_labels")) for label in labels
         ]
-    if entry["assignee"]:
+    if entry.get("assignee"):
         stored_assignee = _param(origin, "jira_field_set_assignee")
         chosen["jira_field_set_assignee"] = stored_assignee or ASSIGNEE
     return chosen
@@ -361,7 +364,8 @@ S1_ACTIONS = (
     "jira_field_set_labels",
     "jira_field_set_assignee",
 )
-S2_ACTIONS = ("pd_set_priority",)
+# Section 2's Jira actions follow once the incident exists (labels are added).
+S2_ACTIONS = ("pd_set_priority", "jira_field_set_priority", "jira_field_set_labels")
 S3_ACTIONS = (
     "jira_change_status",
     "jira_field_set_priority",
@@ -375,23 +379,20 @@ def _with_actions(
     item: dict[str, Any], chosen: dict[str, Any], offered: tuple[str, ...]
 ) -> dict[str, Any]:
     """`item` doing the `chosen` actions (key → param, None for none) of those `offered`;
-    actions not offered stay as stored, chosen ones keep their stored label and icon."""
+    actions not offered stay as stored, chosen ones keep their place, label and icon."""
     stored = [a for a in item.get("actions") or [] if isinstance(a, dict)]
-    # A switched-off ("isDisabled") action the form left off stays switched off, as stored.
-    kept = [
-        a
-        for a in stored
-        if a.get("key") not in offered or (a.get("isDisabled") and a.get("key") not in chosen)
-    ]
-    actions = list(kept)
-    by_key = {a.get("key"): a for a in stored}
-    for key in chosen:
-        action = dict(by_key.get(key) or {"key": key})
-        if action.get("isDisabled"):
-            action["isDisabled"] = False
-        actions.append(action)
-    keys = {a.get("key") for a in kept}
-    params = {k: v for k, v in (item.get("actions_params") or {}).items() if k in keys}
+    actions: list[dict[str, Any]] = []
+    for action in stored:
+        key = action.get("key")
+        if key in chosen:
+            actions.append({**action, "isDisabled": False} if action.get("isDisabled") else action)
+        elif key not in offered or action.get("isDisabled"):
+            # Not the form's to say, or switched off ("isDisabled") and left off: as stored.
+            actions.append(action)
+    placed = {a.get("key") for a in actions}
+    actions += [{"key": key} for key in chosen if key not in placed]
+    kept = {a.get("key") for a in actions if a.get("key") not in chosen}
+    params = {k: v for k, v in (item.get("actions_params") or {}).items() if k in kept}
     params |= {k: v for k, v in chosen.items() if v is not None}
     built = item | {"actions": actions}
     if params or "actions_params" in item:
@@ -484,8 +485,12 @@ def _s1_fields(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def _s2_fields(entry: dict[str, Any]) -> dict[str, Any]:
-    priority = _enabled(entry).get("pd_set_priority")
+    actions = _enabled(entry)
+    priority = actions.get("pd_set_priority")
+    jira = _jira_field_fields(actions)
     return {
+        "priority": jira["priority"],
+        "labels": jira["labels"],
         "jql": entry.get("jql", ""),
         "on_create": bool(entry.get("on_create")),
         "on_update": bool(entry.get("on_update")),
