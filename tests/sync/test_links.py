@@ -52,29 +52,3 @@ async def test_a_link_without_twins_and_no_link(sqlite_db: Database) -> None:
     assert found.last_synced == {"jira.status": "1"}
     assert await links.by_source(SourceRef(pagerduty, "incident", "PINC2")) is None
     assert await links.by_issue(jira, "11") == []
-
-
-async def test_an_intent_being_worked_on_is_busy_until_settled_or_its_hold_passes(
-    sqlite_db: Database,
-) -> None:
-    jira, pagerduty, _ = await _connections(sqlite_db)
-    links = Links(sqlite_db, intent_hold_s=30.0)
-    source = SourceRef(pagerduty, "incident", "PINC1")
-
-    first = await links.intend(source, jira, "pagerduty-pinc1")
-    second = await links.intend(source, jira, "pagerduty-pinc1")
-
-    assert (first.state, first.busy_s) == ("new", 0.0)
-    assert second.state == "pending"
-    assert 29.0 < second.busy_s <= 30.0
-    await links.intent_done("pagerduty-pinc1", "OPS-1")
-    done = await links.intend(source, jira, "pagerduty-pinc1")
-    assert (done.state, done.remote_id) == ("done", "OPS-1")
-    assert done.busy_s > 29.0  # done, but not linked yet: still being worked on
-    await links.intent_settled("pagerduty-pinc1")
-    assert (await links.intend(source, jira, "pagerduty-pinc1")).busy_s == 0.0
-    # A hold of 0: a stored intent is an earlier attempt's that died (the worker's lease passed).
-    no_hold = Links(sqlite_db, intent_hold_s=0.0)
-    other = SourceRef(pagerduty, "incident", "PINC2")
-    await no_hold.intend(other, jira, "pagerduty-pinc2")
-    assert (await no_hold.intend(other, jira, "pagerduty-pinc2")).busy_s == 0.0
