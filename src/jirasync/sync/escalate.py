@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
@@ -25,8 +24,8 @@ from jirasync.store.models import (
     Link,
 )
 from jirasync.sync.connections import HackerOneConnection
-from jirasync.sync.executor import CreateInProgress, Executor, Impossible, Target
-from jirasync.sync.links import SourceRef, StoredLink
+from jirasync.sync.executor import Executor, Impossible, Target
+from jirasync.sync.links import SourceRef
 from jirasync.sync.rulebook import HackerOneEscalation
 from jirasync.sync.runtime import SyncRuntime, source_key
 
@@ -63,14 +62,7 @@ async def escalate(
         ctx = h1_planner.Context(web_base=hackerone.web_base)
         plan = h1_planner.plan_escalation(report, chosen.escalation, ctx)
         target = Target(jira, source, link, hackerone=hackerone)
-        try:
-            await Executor(runtime.links, activity).run(plan, target)
-        except CreateInProgress as busy:
-            made = await wait_for_link(lambda: runtime.links.by_source(source), busy)
-            if made is not None:
-                activity.action(f"the sync linked report {report_id} to {made.issue_key} meanwhile")
-                return Escalated(str(report_id), made.issue_key, False, activity)
-            await Executor(runtime.links, activity).run(plan, target)
+        await Executor(runtime.links, activity).run(plan, target)
     if target.link is None:
         raise Impossible(f"escalating report {report_id} made no link")
     return Escalated(str(report_id), target.link.issue_key, not resuming, activity)
@@ -148,19 +140,6 @@ async def _queue_quiet(runtime: SyncRuntime, source: SourceRef, timeout_s: float
     """Wait while the queue holds events of this report (a triage may be escalating it now),
     so a person's escalation finds that issue instead of racing it to a second one."""
     await wait_quiet(runtime, source_key(source), timeout_s)
-
-
-async def wait_for_link(
-    find: Callable[[], Awaitable[StoredLink | None]], busy: CreateInProgress
-) -> StoredLink | None:
-    """While another attempt creates the same object (a webhook's, racing a person's action),
-    wait for the link it makes; None once its hold has passed without one (it died)."""
-    deadline = time.monotonic() + (busy.retry_after or 0.0) + 0.5
-    while time.monotonic() < deadline:
-        if (link := await find()) is not None:
-            return link
-        await asyncio.sleep(0.1)
-    return None
 
 
 async def wait_quiet(runtime: SyncRuntime, key: str, timeout_s: float = 10.0) -> None:

@@ -3,10 +3,7 @@ done is written on the link (last synced values, comment twins) so that a retrie
 redelivered webhook or the echo of our own write plans nothing.
 
 Creates follow the intent → lookup-by-marker → create-with-marker → link order, so a crash
-at any point leaves at most one remote object. While one attempt is between its intent and its
-link, another attempt for the same object (a person's action racing a webhook's) does not look
-for the marker, which the first may not have made yet: it waits for the link, or for the hold
-(the worker's lease) to pass, which means the first attempt died.
+at any point leaves at most one remote object.
 """
 
 from __future__ import annotations
@@ -36,20 +33,14 @@ from jirasync.core.errors import RemoteError
 from jirasync.core.planner.pagerduty import follow_up_edit
 from jirasync.core.workflow import MAX_HOPS, JiraStatus, Transition, WorkflowMap, next_step
 from jirasync.engine.activity import ActivityRecorder
-from jirasync.engine.outcomes import TransientError
 from jirasync.sync.connections import HackerOneConnection, JiraConnection, PagerDutyConnection
-from jirasync.sync.links import Intent, Links, SourceRef, StoredLink
+from jirasync.sync.links import Links, SourceRef, StoredLink
 
 IncidentStatus = Literal["triggered", "acknowledged", "resolved"]
 
 
 class Impossible(Exception):
     """The action cannot be done as configured (no workflow path, nobody to act as)."""
-
-
-class CreateInProgress(TransientError):
-    """Another attempt (a person's action, or a webhook's) is creating this object right now:
-    try again once it has linked it, or once its hold has passed (it died)."""
 
 
 # Intents of mirrored comments and notes name the item they mirror as this kind of source.
@@ -114,15 +105,7 @@ class Executor:
             self.activity.action(f"resuming the escalation to {t.link.issue_key}")
             await self._link_back(action, t, t.link)
             return
-        intent = await self._intend(t.source, jira.id, action.marker)
-        try:
-            await self._create_issue_once(action, t, intent)
-        finally:
-            await self.links.intent_settled(action.marker)
-
-    async def _create_issue_once(self, action: CreateIssue, t: Target, intent: Intent) -> None:
-        jira = t.jira
-        state, remote_key = intent.state, intent.remote_id
+        state, remote_key = await self.links.intend(t.source, jira.id, action.marker)
         issue: dict[str, Any] | None = None
         if state != "new":
             # An earlier attempt may have created it before dying: find it by its marker.
@@ -158,16 +141,6 @@ class Executor:
             await self.links.mirror(link.id, note_id, f"link-note-{note_id}", "jira")
         await self._remember_escalating_activity(action, link)
         await self._announce_issue(action, t, link)
-
-    async def _intend(self, source: SourceRef, target_connection_id: int, marker: str) -> Intent:
-        """The intent to create, unless another attempt is creating the same object now."""
-        intent = await self.links.intend(source, target_connection_id, marker)
-        if intent.busy_s > 0:
-            raise CreateInProgress(
-                f"another attempt is creating the object of {source.type} {source.id} now",
-                retry_after=intent.busy_s,
-            )
-        return intent
 
     async def _link_back(self, action: CreateIssue, t: Target, link: StoredLink) -> None:
         """Finish an escalation whose link exists: the remote link (idempotent by its global
@@ -207,15 +180,7 @@ class Executor:
     async def _create_incident(self, action: CreateIncident, t: Target) -> None:
         pagerduty = _need(t.pagerduty, "a PagerDuty connection")
         issue_source = SourceRef(t.jira.id, "issue", action.issue_id)
-        intent = await self._intend(issue_source, pagerduty.id, action.incident_key)
-        try:
-            await self._create_incident_once(action, t, pagerduty, intent.state)
-        finally:
-            await self.links.intent_settled(action.incident_key)
-
-    async def _create_incident_once(
-        self, action: CreateIncident, t: Target, pagerduty: PagerDutyConnection, state: str
-    ) -> None:
+        state, _ = await self.links.intend(issue_source, pagerduty.id, action.incident_key)
         incident = None
         if state != "new":
             incident = await pagerduty.client.find_incident_by_key(
@@ -408,8 +373,8 @@ class Executor:
         """Post a comment or note that mirrors `twin` once, though the worker may die between
         the post and the record of it: an earlier attempt's intent means look before posting."""
         marker = f"twin-{target_connection_id}-{twin.connection_id}-{twin.id}"[:100]
-        intent = await self.links.intend(twin, target_connection_id, marker)
-        state, found = intent.state, intent.remote_id if intent.state != "new" else None
+        state, remote_id = await self.links.intend(twin, target_connection_id, marker)
+        found = remote_id if state != "new" else None
         if state != "new" and found is None:
             found = await find()
             if found is not None:

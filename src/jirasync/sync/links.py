@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
@@ -70,16 +69,9 @@ _MARK_FAILED = (
     .where(links_table.c.id == bindparam("link_id"))
     .values(sync_status="error", last_error=bindparam("b_error"), updated_at=bindparam("b_now"))
 )
-_INTENT = select(
-    intents_table.c.state, intents_table.c.remote_id, intents_table.c.updated_at
-).where(intents_table.c.marker == bindparam("marker"))
-_INTENT_SETTLED = (
-    update(intents_table)
-    .where(intents_table.c.marker == bindparam("b_marker"))
-    .values(updated_at=bindparam("b_long_ago"))
+_INTENT = select(intents_table.c.state, intents_table.c.remote_id).where(
+    intents_table.c.marker == bindparam("marker")
 )
-# An intent's time when no attempt is at work on it: older than any hold.
-LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 _INTENT_DONE = (
     update(intents_table)
     .where(intents_table.c.marker == bindparam("b_marker"))
@@ -118,21 +110,9 @@ class StoredLink:
         )
 
 
-@dataclass(frozen=True)
-class Intent:
-    """A create intent as stored: `busy_s` > 0 while another attempt may be creating it now."""
-
-    state: str
-    remote_id: str | None
-    busy_s: float = 0.0
-
-
 class Links:
-    def __init__(self, db: Database, intent_hold_s: float = 60.0) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
-        # How long an attempt between its intent and its link is taken to be alive (the
-        # worker's lease: a crashed attempt's event is retried no sooner either).
-        self.intent_hold_s = intent_hold_s
 
     async def by_source(self, source: SourceRef) -> StoredLink | None:
         params = {"connection_id": source.connection_id, "type": source.type, "id": source.id}
@@ -201,14 +181,13 @@ class Links:
             await self._db.statement(lambda conn: conn.execute(_INSERT_TWIN, values))
 
     # -- create intents ------------------------------------------------------------------------
-    async def intend(self, source: SourceRef, target_connection_id: int, marker: str) -> Intent:
-        """Record the intent to create, or read the one stored.
+    async def intend(
+        self, source: SourceRef, target_connection_id: int, marker: str
+    ) -> tuple[str, str | None]:
+        """Record the intent to create; returns (state, remote id) of the intent as stored.
 
-        "pending" or "done" without a link means a remote object may exist: look for `marker`.
-        An intent written less than `intent_hold_s` ago and not settled is another attempt's
-        at work now (a person's action racing a webhook's): `busy_s` says for how long yet.
+        "pending" from a previous attempt means a remote object may exist: look for `marker`.
         """
-        now = utcnow()
         values = {
             "source_connection_id": source.connection_id,
             "source_type": source.type,
@@ -216,25 +195,19 @@ class Links:
             "target_connection_id": target_connection_id,
             "marker": marker,
             "state": "pending",
-            "created_at": now,
-            "updated_at": now,
+            "created_at": utcnow(),
+            "updated_at": utcnow(),
         }
         try:
             await self._db.statement(lambda conn: conn.execute(_INSERT_INTENT, values))
-            return Intent("new", None)
+            return "new", None
         except IntegrityError:
             row = await self._db.query(
                 lambda conn: conn.execute(_INTENT, {"marker": marker}).one_or_none()
             )
             if row is None:
                 raise
-            age = (now - row.updated_at).total_seconds()
-            return Intent(str(row.state), row.remote_id, max(0.0, self.intent_hold_s - age))
-
-    async def intent_settled(self, marker: str) -> None:
-        """No attempt is at work on this intent any more (its link exists, or it failed)."""
-        params = {"b_marker": marker, "b_long_ago": LONG_AGO}
-        await self._db.statement(lambda conn: conn.execute(_INTENT_SETTLED, params))
+            return str(row.state), row.remote_id
 
     async def intended(self, marker: str) -> bool:
         """An attempt has set out to create the object that carries `marker`."""

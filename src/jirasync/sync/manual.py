@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from jirasync.core.events import IncidentEvent, IssueEvent, IssueEventKind
 from jirasync.core.planner import pagerduty as pd_planner
 from jirasync.engine.activity import ActivityRecorder
-from jirasync.sync.escalate import forget, wait_for_link, wait_quiet
-from jirasync.sync.executor import CreateInProgress, Executor, Impossible, Target
+from jirasync.sync.escalate import forget, wait_quiet
+from jirasync.sync.executor import Executor, Impossible, Target
 from jirasync.sync.handlers import calls_into
 from jirasync.sync.links import SourceRef, StoredLink
 from jirasync.sync.rulebook import PagerDutyRule
@@ -61,14 +61,7 @@ async def create_issue_for_incident(
         ctx = await runtime.handlers.pagerduty_context(jira, pagerduty, event, [rule])
         plan = pd_planner.plan_manual_issue(event, rule.rule, ctx)
         target = Target(jira, source, None, pagerduty=pagerduty, transition_fields=_fields(rule))
-        try:
-            await Executor(runtime.links, activity).run(plan, target)
-        except CreateInProgress as busy:
-            meanwhile = await wait_for_link(lambda: runtime.links.by_source(source), busy)
-            if meanwhile is not None:
-                why = f"the sync linked it to {meanwhile.issue_key} meanwhile"
-                return Done(incident_id, meanwhile.issue_key, False, [why], activity)
-            await Executor(runtime.links, activity).run(plan, target)
+        await Executor(runtime.links, activity).run(plan, target)
     made = _made(target.link, f"incident {incident_id}")
     return Done(incident_id, made.issue_key, True, list(plan.reasons), activity)
 
@@ -92,13 +85,14 @@ async def trigger_incident_for_issue(
         project=(fields.get("project") or {}).get("key"),
         issue_type=(fields.get("issuetype") or {}).get("id"),
     )
-    found = _incident_link(
-        await runtime.links.by_issue(jira.id, issue_id), rule.pagerduty_connection_id
-    )
-    if found is not None:
-        return Done(
-            found.source.id, found.issue_key, False, [f"already linked to {found.source.id}"]
-        )
+    for link in await runtime.links.by_issue(jira.id, issue_id):
+        if (
+            link.source.type == "incident"
+            and link.source.connection_id == rule.pagerduty_connection_id
+        ):
+            return Done(
+                link.source.id, link.issue_key, False, [f"already linked to {link.source.id}"]
+            )
     pagerduty = await runtime.pool.pagerduty(rule.pagerduty_connection_id)
     event = IssueEvent(
         kind=IssueEventKind.CREATED,
@@ -113,18 +107,7 @@ async def trigger_incident_for_issue(
     source = SourceRef(jira.id, "issue", issue_id)
     target = Target(jira, source, None, pagerduty=pagerduty, transition_fields=_fields(rule))
     with calls_into(activity):
-        try:
-            await Executor(runtime.links, activity).run(plan, target)
-        except CreateInProgress as busy:
-
-            async def linked() -> StoredLink | None:
-                return _incident_link(await runtime.links.by_issue(jira.id, issue_id), pagerduty.id)
-
-            meanwhile = await wait_for_link(linked, busy)
-            if meanwhile is not None:
-                why = f"the sync linked it to incident {meanwhile.source.id} meanwhile"
-                return Done(meanwhile.source.id, meanwhile.issue_key, False, [why], activity)
-            await Executor(runtime.links, activity).run(plan, target)
+        await Executor(runtime.links, activity).run(plan, target)
     made = _made(target.link, f"issue {issue_key}")
     return Done(made.source.id, made.issue_key, True, list(plan.reasons), activity)
 
@@ -193,17 +176,6 @@ async def _rule(
     if not enabled:
         raise Impossible(f"no enabled rule covers {what}; name one with rule_id")
     return enabled[0]
-
-
-def _incident_link(links: list[StoredLink], pagerduty_id: int) -> StoredLink | None:
-    return next(
-        (
-            x
-            for x in links
-            if x.source.type == "incident" and x.source.connection_id == pagerduty_id
-        ),
-        None,
-    )
 
 
 def _fields(rule: PagerDutyRule) -> dict[str, object]:

@@ -24,10 +24,10 @@ def source_key(source: SourceRef) -> str:
 
 
 class SyncRuntime:
-    def __init__(self, db: Database, secrets: SecretBox, intent_hold_s: float = 60.0) -> None:
+    def __init__(self, db: Database, secrets: SecretBox) -> None:
         self.db = db
         self.pool = ConnectionPool(db, secrets)
-        self.links = Links(db, intent_hold_s)
+        self.links = Links(db)
         self.rules = RuleBook(db)
         self.users = UserMap(db)
         self.handlers = Handlers(self.pool, self.links, self.rules, self.users)
@@ -49,6 +49,6 @@ class SyncRuntime:
 
 def install(service: Service) -> SyncRuntime:
     """Give a service the sync handlers (serve and worker both call this before starting)."""
-    runtime = SyncRuntime(service.db, service.secrets, service.settings.worker.lease_seconds)
+    runtime = SyncRuntime(service.db, service.secrets)
     runtime.register(service.registry)
     return runtime
